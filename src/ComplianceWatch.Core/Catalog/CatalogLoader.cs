@@ -1,0 +1,345 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using AngleSharp.Dom;
+using AngleSharp.Html.Parser;
+using ComplianceWatch.Core.Events;
+using Json.Schema;
+using NCrontab;
+
+namespace ComplianceWatch.Core.Catalog;
+
+/// <summary>
+/// Reads a catalog (JSON with comments and trailing commas), validates it against <c>catalog/catalog.schema.json</c>
+/// and then checks what a schema cannot: unique ids, CSS selectors, regular expressions and schedules.
+/// Any problem refuses the catalog as a whole with errors naming file, source id and field.
+/// </summary>
+public static class CatalogLoader
+{
+    private static readonly Lazy<JsonSchema> Schema = new(LoadSchema);
+
+    public static string SchemaText
+    {
+        get
+        {
+            using var stream = typeof(CatalogLoader).Assembly.GetManifestResourceStream("ComplianceWatch.catalog.schema.json")
+                ?? throw new InvalidOperationException("The catalog schema is not embedded in ComplianceWatch.Core.");
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd();
+        }
+    }
+
+    public static async Task<SourceCatalog> LoadFileAsync(string path, CancellationToken cancellationToken = default)
+    {
+        string text;
+        try
+        {
+            text = await File.ReadAllTextAsync(path, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CatalogException(path, $"cannot read the catalog: {ex.Message}");
+        }
+
+        return Parse(text, path);
+    }
+
+    public static SourceCatalog Parse(string text, string file)
+    {
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(text, documentOptions: JsonDefaults.Lenient);
+        }
+        catch (JsonException ex)
+        {
+            throw new CatalogException(file, $"not valid JSON (line {ex.LineNumber + 1}, position {ex.BytePositionInLine + 1}): {FirstSentence(ex.Message)}");
+        }
+
+        if (node is not JsonObject root)
+        {
+            throw new CatalogException(file, "the catalog must be a JSON object with a \"sources\" array");
+        }
+
+        var errors = new List<CatalogError>();
+        ValidateAgainstSchema(root, file, errors);
+        if (errors.Count > 0)
+        {
+            throw new CatalogException(errors);
+        }
+
+        var catalog = Bind(root, file);
+        CheckSemantics(catalog, errors);
+        return errors.Count > 0 ? throw new CatalogException(errors) : catalog;
+    }
+
+    private static JsonSchema LoadSchema() => JsonSchema.FromText(SchemaText);
+
+    private static void ValidateAgainstSchema(JsonObject root, string file, List<CatalogError> errors)
+    {
+        using var document = JsonDocument.Parse(root.ToJsonString());
+        var results = Schema.Value.Evaluate(document.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        if (results.IsValid)
+        {
+            return;
+        }
+
+        var sources = root["sources"] as JsonArray;
+        var found = new List<(int? Index, string? Field, string Keyword, string Message)>();
+        foreach (var detail in results.Details ?? [])
+        {
+            if (detail.Errors is null || detail.Errors.Count == 0)
+            {
+                continue;
+            }
+
+            var evaluationPath = detail.EvaluationPath.ToString();
+            if (evaluationPath.Contains("/if", StringComparison.Ordinal))
+            {
+                continue; // an "if" that does not hold is how a kind is selected, not an error
+            }
+
+            var segments = detail.InstanceLocation.ToString().Split('/', StringSplitOptions.RemoveEmptyEntries)
+                .Select(s => s.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)).ToArray();
+            int? index = segments.Length >= 2 && segments[0] == "sources" && int.TryParse(segments[1], out var i) ? i : null;
+            var fieldSegments = index is null ? segments : segments.Skip(2).ToArray();
+            foreach (var (keyword, message) in detail.Errors)
+            {
+                found.Add((index, fieldSegments.Length == 0 ? null : FormatField(fieldSegments), keyword, message));
+            }
+        }
+
+        // A source whose kind is wrong gets one clear error about the kind, not one per field of the kind it lacks.
+        var badKinds = found.Where(f => f.Index is not null && f.Field == "kind").Select(f => f.Index).ToHashSet();
+        foreach (var group in found.GroupBy(f => (f.Index, f.Field, f.Keyword)))
+        {
+            var (index, field, keyword) = group.Key;
+            if (index is not null && badKinds.Contains(index) && field != "kind")
+            {
+                continue;
+            }
+
+            var sourceId = index is { } ix ? SourceLabel(sources, ix) : null;
+            var scope = index is null ? "catalog" : "source";
+            var (reportedField, message) = keyword switch
+            {
+                "required" => (JoinField(field, MissingProperty(group.First().Message)), "is required but missing"),
+                "unevaluatedProperties" or "additionalProperties" or "false" => (field, $"is not a known field of this {scope}"),
+                "enum" when field == "kind" => (field, $"unknown kind '{ValueAt(root, index, field)}' (expected one of: {string.Join(", ", SourceKinds.All)})"),
+                "enum" => (field, $"value {ValueAt(root, index, field)} is not one of the allowed values"),
+                "pattern" when field == "id" => (field, "must be 1 to 64 characters of a-z, 0-9 and '-'"),
+                "pattern" => (field, $"value {ValueAt(root, index, field)} has the wrong format"),
+                _ => (field, group.First().Message),
+            };
+            errors.Add(new CatalogError(file, sourceId, reportedField, message));
+        }
+
+        if (errors.Count == 0)
+        {
+            errors.Add(new CatalogError(file, null, null, "does not match the catalog schema"));
+        }
+    }
+
+    private static string FormatField(string[] segments)
+    {
+        var text = "";
+        foreach (var s in segments)
+        {
+            text += int.TryParse(s, out _) ? $"[{s}]" : (text.Length == 0 ? s : "." + s);
+        }
+
+        return text;
+    }
+
+    private static string? JoinField(string? parent, string? child) =>
+        child is null ? parent : parent is null ? child : parent + "." + child;
+
+    private static string? MissingProperty(string message)
+    {
+        var match = Regex.Match(message, "\\[\"?([^\\]\"]+)\"?");
+        return match.Success ? match.Groups[1].Value : null;
+    }
+
+    private static string ValueAt(JsonObject root, int? index, string? field)
+    {
+        JsonNode? node = index is { } i ? root["sources"]?[i] : root;
+        foreach (var part in (field ?? "").Split('.', StringSplitOptions.RemoveEmptyEntries))
+        {
+            node = node?[part];
+        }
+
+        return node?.ToJsonString() ?? "null";
+    }
+
+    private static string SourceLabel(JsonArray? sources, int index) =>
+        sources?[index]?["id"] is JsonValue v && v.TryGetValue(out string? id) && !string.IsNullOrEmpty(id) ? id : $"#{index + 1}";
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(". ", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+
+    private static SourceCatalog Bind(JsonObject root, string file)
+    {
+        var settings = new CatalogSettings();
+        if (root["settings"] is JsonObject s)
+        {
+            settings = settings with
+            {
+                WatchedJurisdictions = Strings(s["watchedJurisdictions"]) ?? settings.WatchedJurisdictions,
+                WatchedTerms = Strings(s["watchedTerms"]) ?? settings.WatchedTerms,
+                Confirmations = s["confirmations"]?.GetValue<int>() ?? settings.Confirmations,
+                LookbackDays = s["lookbackDays"]?.GetValue<int>() ?? settings.LookbackDays,
+            };
+        }
+
+        var sources = new List<SourceDefinition>();
+        foreach (var item in (root["sources"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            sources.Add(BindSource(item));
+        }
+
+        return new SourceCatalog(file, settings, sources);
+    }
+
+    private static SourceDefinition BindSource(JsonObject o)
+    {
+        var id = Str(o, "id")!;
+        var kind = Str(o, "kind")!;
+        var title = Str(o, "title")!;
+        Severity? severity = SeverityNames.TryParse(Str(o, "severity"), out var sev) ? sev : null;
+        SourceDefinition source = kind switch
+        {
+            SourceKinds.Terms => new TermsSource
+            {
+                Id = id, Kind = kind, Title = title, Url = Str(o, "url")!,
+                Select = Selector(o["select"]), Remove = Selector(o["remove"]), Ignore = Strings(o["ignore"]) ?? [],
+                Extract = Str(o, "extract") == "list" ? ExtractMode.List : ExtractMode.Text,
+            },
+            SourceKinds.Reachability => new ReachabilitySource
+            {
+                Id = id, Kind = kind, Title = title, Url = Str(o, "url")!,
+                VantagePoints = Strings(o["vantagePoints"]) ?? [], Control = Str(o, "control"),
+                Signatures = (o["signatures"] as JsonArray ?? []).OfType<JsonObject>().Select(r => new SignatureRule(
+                    Str(r, "name"), Str(r, "verdict")!, (r["status"] as JsonArray ?? []).Select(n => n!.GetValue<int>()).ToArray(),
+                    Str(r, "header"), Str(r, "headerPattern"), Str(r, "bodyPattern"))).ToArray(),
+            },
+            SourceKinds.FederalRegister => new FederalRegisterSource
+            {
+                Id = id, Kind = kind, Title = title,
+                Agencies = Strings(o["agencies"]) ?? [], Types = Strings(o["types"]) ?? [], Terms = Strings(o["terms"]) ?? [],
+                Cfr = o["cfr"] is JsonObject cfr ? new CfrReference(cfr["title"]!.GetValue<int>(), cfr["part"]?.GetValue<int>()) : null,
+                PublicInspection = o["publicInspection"]?.GetValue<bool>() ?? true,
+                Endpoint = Str(o, "endpoint") ?? FederalRegisterSource.DefaultEndpoint,
+            },
+            SourceKinds.Feed => new FeedSource
+            {
+                Id = id, Kind = kind, Title = title, Url = Str(o, "url")!, Match = Strings(o["match"]) ?? [],
+            },
+            _ => new ScreeningSource
+            {
+                Id = id, Kind = kind, Title = title,
+                List = new ScreeningList(Str(o["list"]!.AsObject(), "url")!, Str(o["list"]!.AsObject(), "format")!),
+                Entities = (o["entities"] as JsonArray ?? []).OfType<JsonObject>()
+                    .Select(e => new ScreenedEntity(Str(e, "name")!, Strings(e["aliases"]) ?? [])).ToArray(),
+            },
+        };
+
+        return source with
+        {
+            Provider = Str(o, "provider"),
+            Tags = Strings(o["tags"]) ?? [],
+            Schedule = Str(o, "schedule"),
+            Severity = severity,
+        };
+    }
+
+    private static string? Str(JsonObject o, string name) => o[name] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+
+    private static string[]? Strings(JsonNode? node) => node is JsonArray a ? a.Select(n => n!.GetValue<string>()).ToArray() : null;
+
+    private static string[] Selector(JsonNode? node) => node switch
+    {
+        JsonValue v when v.TryGetValue(out string? one) => [one],
+        JsonArray => Strings(node)!,
+        _ => [],
+    };
+
+    private static void CheckSemantics(SourceCatalog catalog, List<CatalogError> errors)
+    {
+        var file = catalog.File;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var parser = new HtmlParser();
+        using var probe = parser.ParseDocument("<html><body></body></html>");
+        foreach (var source in catalog.Sources)
+        {
+            if (!seen.Add(source.Id))
+            {
+                errors.Add(new CatalogError(file, source.Id, "id", "duplicate id: another source already uses it"));
+            }
+
+            if (source.Schedule is { } schedule &&
+                CrontabSchedule.TryParse(schedule, new CrontabSchedule.ParseOptions { IncludingSeconds = true }) is null)
+            {
+                errors.Add(new CatalogError(file, source.Id, "schedule", $"'{schedule}' is not a 6-field NCRONTAB expression (second minute hour day month day-of-week)"));
+            }
+
+            if (source is TermsSource terms)
+            {
+                CheckSelectors(file, terms.Id, "select", terms.Select, probe, errors);
+                CheckSelectors(file, terms.Id, "remove", terms.Remove, probe, errors);
+                for (var i = 0; i < terms.Ignore.Count; i++)
+                {
+                    try
+                    {
+                        _ = new Regex(terms.Ignore[i], RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        errors.Add(new CatalogError(file, terms.Id, $"ignore[{i}]", $"not a valid regular expression: {ex.Message}"));
+                    }
+                }
+            }
+
+            if (source is ReachabilitySource reach)
+            {
+                for (var i = 0; i < reach.Signatures.Count; i++)
+                {
+                    foreach (var (field, pattern) in new[] { ("headerPattern", reach.Signatures[i].HeaderPattern), ("bodyPattern", reach.Signatures[i].BodyPattern) })
+                    {
+                        if (pattern is null)
+                        {
+                            continue;
+                        }
+
+                        try
+                        {
+                            _ = new Regex(pattern, RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1));
+                        }
+                        catch (ArgumentException ex)
+                        {
+                            errors.Add(new CatalogError(file, reach.Id, $"signatures[{i}].{field}", $"not a valid regular expression: {ex.Message}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void CheckSelectors(string file, string sourceId, string field, IReadOnlyList<string> selectors, IDocument probe, List<CatalogError> errors)
+    {
+        for (var i = 0; i < selectors.Count; i++)
+        {
+            try
+            {
+                _ = probe.QuerySelectorAll(selectors[i]);
+            }
+            catch (DomException)
+            {
+                var name = selectors.Count == 1 ? field : $"{field}[{i}]";
+                errors.Add(new CatalogError(file, sourceId, name, $"'{selectors[i]}' is not a valid CSS selector"));
+            }
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using AngleSharp.Dom;
+using AngleSharp.Html.Parser;
+using ComplianceWatch.Core.Catalog;
+
+namespace ComplianceWatch.Core.Extraction;
+
+/// <summary>
+/// Extracts readable, normalized text from an HTML page: keeps <c>select</c>, drops <c>remove</c>, scripts, styles and
+/// comments; a heading, paragraph, list item or table row each becomes one line. In list mode each <c>li</c> of the
+/// selection is one entry and the entries are compared as a sorted set.
+/// </summary>
+public static class HtmlExtractor
+{
+    private static readonly HashSet<string> Dropped = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed", "head", "button", "select", "input", "textarea",
+    };
+
+    private static readonly HashSet<string> Blocks = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "address", "article", "aside", "blockquote", "body", "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption",
+        "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "li", "main", "nav", "ol", "p", "pre",
+        "section", "summary", "table", "tbody", "thead", "tfoot", "tr", "ul", "caption", "html",
+    };
+
+    public static ExtractedContent Extract(string html, ExtractionRules rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        if (string.IsNullOrWhiteSpace(html))
+        {
+            throw new ExtractionException("empty-content", "the page is empty");
+        }
+
+        var parser = new HtmlParser();
+        using var document = parser.ParseDocument(html);
+        foreach (var selector in rules.Remove)
+        {
+            foreach (var element in document.QuerySelectorAll(selector).ToArray())
+            {
+                element.Remove();
+            }
+        }
+
+        var roots = SelectRoots(document, rules.Select);
+        if (roots.Count == 0)
+        {
+            throw new ExtractionException("selector-not-found", rules.Select.Count == 0
+                ? "the page has no body"
+                : $"the selector {string.Join(", ", rules.Select.Select(s => $"'{s}'"))} matches nothing on the page");
+        }
+
+        var ignore = TextNormalizer.CompileIgnore(rules.Ignore);
+        IReadOnlyList<string> lines = rules.Extract == ExtractMode.List ? ListEntries(roots, ignore) : TextLines(roots, ignore);
+        if (lines.Count == 0)
+        {
+            throw new ExtractionException("empty-content", rules.Extract == ExtractMode.List
+                ? "the selected part of the page has no list entries"
+                : "the selected part of the page has no text");
+        }
+
+        var content = string.Join('\n', lines);
+        return new ExtractedContent(content, Hashing.Sha256(content), lines.Count);
+    }
+
+    private static List<IElement> SelectRoots(IDocument document, IReadOnlyList<string> selectors)
+    {
+        if (selectors.Count == 0)
+        {
+            return document.Body is { } body ? [body] : [];
+        }
+
+        var matched = new HashSet<IElement>();
+        foreach (var selector in selectors)
+        {
+            foreach (var element in document.QuerySelectorAll(selector))
+            {
+                matched.Add(element);
+            }
+        }
+
+        // document order, and an element inside another selected one is already covered by it
+        return document.All.Where(e => matched.Contains(e) && !e.Ancestors().OfType<IElement>().Any(matched.Contains)).ToList();
+    }
+
+    private static List<string> TextLines(IEnumerable<IElement> roots, IReadOnlyList<Regex> ignore)
+    {
+        var writer = new LineWriter();
+        foreach (var root in roots)
+        {
+            writer.Break();
+            Render(root, writer);
+            writer.Break();
+        }
+
+        return writer.Lines.Select(l => TextNormalizer.NormalizeLine(l, ignore)).Where(l => l.Length > 0).ToList();
+    }
+
+    private static List<string> ListEntries(IEnumerable<IElement> roots, IReadOnlyList<Regex> ignore)
+    {
+        var entries = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var root in roots)
+        {
+            var items = root.LocalName == "li" ? [root] : root.QuerySelectorAll("li").ToArray();
+            foreach (var item in items)
+            {
+                var writer = new LineWriter();
+                foreach (var child in item.ChildNodes)
+                {
+                    if (child is IElement { LocalName: "ul" or "ol" })
+                    {
+                        continue; // a nested list's items are entries of their own
+                    }
+
+                    Render(child, writer, inline: true);
+                }
+
+                var entry = TextNormalizer.NormalizeLine(string.Join(' ', writer.Lines.Append(writer.Current)), ignore);
+                if (entry.Length > 0)
+                {
+                    entries.Add(entry);
+                }
+            }
+        }
+
+        return entries.ToList();
+    }
+
+    private static void Render(INode node, LineWriter writer, bool inline = false)
+    {
+        switch (node)
+        {
+            case IText text:
+                writer.Append(text.Data);
+                return;
+            case IElement element:
+                var name = element.LocalName;
+                if (Dropped.Contains(name) || element.HasAttribute("hidden"))
+                {
+                    return;
+                }
+
+                if (name == "br")
+                {
+                    if (inline) { writer.Append(" "); } else { writer.Break(); }
+                    return;
+                }
+
+                var block = !inline && Blocks.Contains(name);
+                var cell = name is "td" or "th";
+                if (block) { writer.Break(); }
+                if (cell && writer.Current.Length > 0) { writer.Append(" | "); }
+                foreach (var child in element.ChildNodes)
+                {
+                    Render(child, writer, inline);
+                }
+
+                if (block) { writer.Break(); }
+                else if (cell) { writer.Append(" "); }
+                return;
+            default:
+                return; // comments, processing instructions, doctype
+        }
+    }
+
+    private sealed class LineWriter
+    {
+        private readonly StringBuilder current = new();
+
+        public List<string> Lines { get; } = [];
+
+        public string Current => current.ToString();
+
+        public void Append(string text) => current.Append(text);
+
+        public void Break()
+        {
+            if (current.Length == 0)
+            {
+                return;
+            }
+
+            Lines.Add(current.ToString());
+            current.Clear();
+        }
+    }
+}

@@ -1,0 +1,259 @@
+using System.Diagnostics;
+using ComplianceWatch.Core.Catalog;
+using ComplianceWatch.Core.Diffing;
+using ComplianceWatch.Core.Events;
+using ComplianceWatch.Core.Extraction;
+using ComplianceWatch.Core.Fetching;
+using ComplianceWatch.Core.Pipeline;
+using ComplianceWatch.Core.Store;
+using Microsoft.Extensions.Options;
+
+namespace ComplianceWatch.Core.Terms;
+
+/// <summary>
+/// Checks a <c>terms</c> source: conditional fetch, extraction, normalization, hash; compares with the stored snapshot
+/// and commits snapshot, history and change event in one compare-and-swap write. An error never touches the baseline.
+/// </summary>
+public sealed class TermsChecker(IContentFetcher fetcher, IStateStore store, TimeProvider time, IOptions<ComplianceWatchOptions> options) : ISourceChecker
+{
+    private const int MaxCommitAttempts = 5;
+
+    public string Kind => SourceKinds.Terms;
+
+    public async Task<SourceCheckResult> CheckAsync(SourceDefinition source, CatalogSettings settings, CancellationToken cancellationToken = default)
+    {
+        var terms = source as TermsSource ?? throw new ArgumentException($"Source '{source?.Id}' is not a terms source.", nameof(source));
+        ArgumentNullException.ThrowIfNull(settings);
+        var started = Stopwatch.GetTimestamp();
+        var rules = ExtractionRules.From(terms);
+        var rulesHash = rules.Hash;
+        var state = await store.GetAsync(terms.Id, cancellationToken);
+        var observation = await ObserveAsync(terms, rules, rulesHash, state.Snapshot, cancellationToken);
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var decision = Decide(terms, settings, rulesHash, state, observation);
+            if (decision.Commit is null)
+            {
+                return decision.Result with { Duration = Stopwatch.GetElapsedTime(started) };
+            }
+
+            try
+            {
+                await store.CommitAsync(decision.Commit, cancellationToken);
+                return decision.Result with { Duration = Stopwatch.GetElapsedTime(started), Written = true };
+            }
+            catch (ConcurrencyConflictException) when (attempt < MaxCommitAttempts)
+            {
+                // another run committed first: judge the same observation against what it wrote
+                state = await store.GetAsync(terms.Id, cancellationToken);
+            }
+        }
+    }
+
+    private sealed record Observation(FetchResult Fetch, ExtractedContent? Content, string? ErrorCategory, string? ErrorMessage);
+
+    private sealed record Decision(SourceCheckResult Result, SourceCommit? Commit);
+
+    private async Task<Observation> ObserveAsync(TermsSource source, ExtractionRules rules, string rulesHash, Snapshot? snapshot, CancellationToken cancellationToken)
+    {
+        // Validators are only worth sending when the stored content was made by the same rules from the same URL:
+        // otherwise a 304 would leave nothing to re-extract.
+        var conditional = snapshot is not null && snapshot.RulesHash == rulesHash && snapshot.Url == source.Url;
+        var request = new FetchRequest(new Uri(source.Url), conditional ? snapshot!.ETag : null, conditional ? snapshot!.LastModified : null);
+        var fetch = await fetcher.FetchAsync(request, cancellationToken);
+        if (fetch.IsError)
+        {
+            return new Observation(fetch, null, fetch.ErrorCategory, fetch.ErrorMessage);
+        }
+
+        if (fetch.NotModified)
+        {
+            return snapshot is null
+                ? new Observation(fetch, null, ErrorCategories.InvalidContent, "the server answered 304 Not Modified to an unconditional request")
+                : new Observation(fetch, null, null, null);
+        }
+
+        try
+        {
+            var text = fetch.Text ?? "";
+            var content = IsPlainText(fetch.MediaType) ? PlainTextExtractor.Extract(text, rules) : HtmlExtractor.Extract(text, rules);
+            return new Observation(fetch, content, null, null);
+        }
+        catch (ExtractionException ex)
+        {
+            return new Observation(fetch, null, ex.Category, ex.Message);
+        }
+    }
+
+    private static bool IsPlainText(string? mediaType) =>
+        mediaType is "text/plain" or "text/markdown" or "text/x-markdown";
+
+    private Decision Decide(TermsSource source, CatalogSettings settings, string rulesHash, SourceState state, Observation observation)
+    {
+        var now = time.GetUtcNow();
+        var threshold = options.Value.HealthFailureThreshold;
+        var entries = new List<HistoryEntry>();
+        var head = state.ChainHead;
+        var sequence = state.EntryCount;
+
+        void Add(HistoryEntry entry)
+        {
+            var sealedEntry = HistoryChain.Seal(entry with { Sequence = ++sequence }, head);
+            head = sealedEntry.EntryHash;
+            entries.Add(sealedEntry);
+        }
+
+        if (observation.ErrorCategory is { } category)
+        {
+            var failed = HealthTransitions.AfterFailure(state.Health, category, observation.ErrorMessage ?? category, now);
+            var transition = HealthTransitions.Transition(source, state.Health, ref failed, threshold, sequence + 1, head, now);
+            if (transition is not null)
+            {
+                Add(transition);
+            }
+
+            var error = new CheckError(source.Id, category, observation.ErrorMessage ?? category);
+            return new Decision(
+                new SourceCheckResult(source.Id, source.Kind, CheckOutcome.Failed, Events(entries), error, default, false),
+                Commit(state, state.Snapshot, failed, entries));
+        }
+
+        var health = HealthTransitions.AfterSuccess(state.Health, now);
+        var resumed = HealthTransitions.Transition(source, state.Health, ref health, threshold, sequence + 1, head, now);
+        if (resumed is not null)
+        {
+            Add(resumed);
+        }
+
+        var healthChanged = state.Health.ConsecutiveFailures > 0 || state.Health.Degraded;
+        var snapshot = state.Snapshot;
+        var fetch = observation.Fetch;
+
+        if (observation.Content is not { } content)
+        {
+            // 304 Not Modified: unchanged without a download
+            return new Decision(
+                new SourceCheckResult(source.Id, source.Kind, CheckOutcome.Unchanged, Events(entries), null, default, false, "not modified"),
+                healthChanged ? Commit(state, snapshot, health, entries) : null);
+        }
+
+        if (snapshot is null || snapshot.RulesHash != rulesHash || snapshot.Url != source.Url)
+        {
+            var baseline = snapshot is null;
+            var next = NewSnapshot(source, content, rulesHash, fetch, now, (snapshot?.Version ?? 0) + 1);
+            var summary = baseline
+                ? $"{source.Title}: baseline recorded ({content.EntryCount} {(source.Extract == ExtractMode.List ? "entries" : "lines")})"
+                : $"{source.Title}: rules or URL changed; new content recorded as the baseline, not announced";
+            Add(new HistoryEntry
+            {
+                SourceId = source.Id,
+                Sequence = 0,
+                Type = baseline ? HistoryEntryType.Baseline : HistoryEntryType.RulesUpdate,
+                Time = now,
+                Summary = summary,
+                ContentHash = content.Hash,
+                Content = content.Content,
+            });
+            return new Decision(
+                new SourceCheckResult(source.Id, source.Kind, baseline ? CheckOutcome.Baselined : CheckOutcome.RulesUpdated, Events(entries), null, default, false, summary),
+                Commit(state, next, health, entries));
+        }
+
+        if (snapshot.ContentHash == content.Hash)
+        {
+            var validatorsChanged = snapshot.ETag != fetch.ETag || snapshot.LastModified != fetch.LastModified;
+            var kept = validatorsChanged ? snapshot with { ETag = fetch.ETag, LastModified = fetch.LastModified } : snapshot;
+            return new Decision(
+                new SourceCheckResult(source.Id, source.Kind, CheckOutcome.Unchanged, Events(entries), null, default, false),
+                validatorsChanged || healthChanged ? Commit(state, kept, health, entries) : null);
+        }
+
+        var version = snapshot.Version + 1;
+        var diff = source.Extract == ExtractMode.List
+            ? ContentDiffer.DiffSet(snapshot.Content, content.Content)
+            : ContentDiffer.DiffText(snapshot.Content, content.Content);
+        var (severity, _) = SeverityRules.Assess(diff, settings, source.Severity);
+        var changeSummary = Summarize(source, diff);
+        var evt = new ChangeEvent
+        {
+            Id = ChangeEvent.ComputeId(source.Id, version, content.Hash),
+            Source = ChangeEvent.SourceUri(source.Id),
+            Type = ChangeEventTypes.TermsChanged,
+            Subject = source.Id,
+            Time = now,
+            Data = new ChangeEventData
+            {
+                SourceId = source.Id,
+                Kind = source.Kind,
+                Provider = source.Provider,
+                Severity = severity,
+                Summary = changeSummary,
+                Url = source.Url,
+                PreviousEntryHash = head,
+                Tags = source.Tags.Count > 0 ? source.Tags : null,
+                PreviousHash = snapshot.ContentHash,
+                CurrentHash = content.Hash,
+                Diff = diff,
+            },
+        };
+        Add(new HistoryEntry
+        {
+            SourceId = source.Id,
+            Sequence = 0,
+            Type = HistoryEntryType.Change,
+            Time = now,
+            Summary = changeSummary,
+            ContentHash = content.Hash,
+            Content = content.Content,
+            Event = evt,
+        });
+        return new Decision(
+            new SourceCheckResult(source.Id, source.Kind, CheckOutcome.Changed, Events(entries), null, default, false, changeSummary),
+            Commit(state, NewSnapshot(source, content, rulesHash, fetch, now, version), health, entries));
+    }
+
+    private static Snapshot NewSnapshot(TermsSource source, ExtractedContent content, string rulesHash, FetchResult fetch, DateTimeOffset now, long version) => new()
+    {
+        ContentHash = content.Hash,
+        Content = content.Content,
+        RulesHash = rulesHash,
+        Url = source.Url,
+        ETag = fetch.ETag,
+        LastModified = fetch.LastModified,
+        CapturedAt = now,
+        Version = version,
+    };
+
+    private static SourceCommit Commit(SourceState state, Snapshot? snapshot, SourceHealth health, List<HistoryEntry> entries) => new()
+    {
+        SourceId = state.SourceId,
+        ExpectedToken = state.ConcurrencyToken,
+        Snapshot = snapshot,
+        Health = health,
+        NewEntries = entries,
+        NewEvents = Events(entries),
+    };
+
+    private static ChangeEvent[] Events(List<HistoryEntry> entries) => entries.Where(e => e.Event is not null).Select(e => e.Event!).ToArray();
+
+    /// <summary>One line naming what was removed and added, e.g. "removed: China; added: Vietnam".</summary>
+    internal static string Summarize(TermsSource source, ContentDiff diff)
+    {
+        const int MaxItems = 3;
+        const int MaxLength = 120;
+        static string Quote(string line) => line.Length <= MaxLength ? $"\"{line}\"" : $"\"{line[..(MaxLength - 1)]}…\"";
+        string Part(string verb, IReadOnlyList<string> lines)
+        {
+            var shown = string.Join(source.Extract == ExtractMode.List ? ", " : "; ", lines.Take(MaxItems).Select(l => source.Extract == ExtractMode.List ? l : Quote(l)));
+            var more = lines.Count > MaxItems ? $" and {lines.Count - MaxItems} more" : "";
+            return $"{verb}: {shown}{more}";
+        }
+
+        var parts = new List<string>();
+        if (diff.Removed.Count > 0) { parts.Add(Part("removed", diff.Removed)); }
+        if (diff.Added.Count > 0) { parts.Add(Part("added", diff.Added)); }
+        if (parts.Count == 0) { parts.Add("lines reordered"); }
+        return $"{source.Title}: {string.Join("; ", parts)}";
+    }
+}

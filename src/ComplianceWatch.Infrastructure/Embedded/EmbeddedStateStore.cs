@@ -1,0 +1,281 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using ComplianceWatch.Core;
+using ComplianceWatch.Core.Events;
+using ComplianceWatch.Core.Store;
+
+namespace ComplianceWatch.Infrastructure.Embedded;
+
+/// <summary>
+/// The embedded store: a directory, one folder per source.
+/// <code>
+/// {root}/format.json                      store format marker
+/// {root}/sources/{key}/state.json         snapshot, health, outbox, chain head, revision: the commit point
+/// {root}/sources/{key}/history/{seq}.json one file per history entry, written before the state that counts it
+/// </code>
+/// A commit writes the new history entries, then replaces <c>state.json</c> by writing a temporary file, flushing it
+/// to disk and renaming it over the old one (atomic on POSIX and NTFS). A crash at any instant leaves the previous or
+/// the new state; history files beyond the state's <c>entryCount</c> are leftovers of a crash and are ignored and
+/// overwritten. Commits of one source are serialized across processes by an exclusive lock file and are
+/// compare-and-swap on the revision read.
+/// </summary>
+public sealed class EmbeddedStateStore : IStateStore
+{
+    private const int Format = 1;
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
+    private readonly string root;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> localLocks = new(StringComparer.Ordinal);
+
+    public EmbeddedStateStore(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        root = Path.GetFullPath(directory);
+    }
+
+    public string Root => root;
+
+    public async Task<SourceState> GetAsync(string sourceId, CancellationToken cancellationToken = default)
+    {
+        var stored = await ReadStateAsync(SourceDir(sourceId), cancellationToken);
+        return stored?.ToState(sourceId) ?? SourceState.Empty(sourceId);
+    }
+
+    public async Task<SourceState> CommitAsync(SourceCommit commit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(commit);
+        var dir = SourceDir(commit.SourceId);
+        EnsureFormat();
+        Directory.CreateDirectory(Path.Combine(dir, "history"));
+        return await WithLockAsync(commit.SourceId, dir, async () =>
+        {
+            var current = await ReadStateAsync(dir, cancellationToken);
+            var currentToken = current?.Revision.ToString(CultureInfo.InvariantCulture);
+            if (currentToken != commit.ExpectedToken)
+            {
+                throw new ConcurrencyConflictException(commit.SourceId);
+            }
+
+            var entryCount = current?.EntryCount ?? 0;
+            foreach (var entry in commit.NewEntries)
+            {
+                if (entry.Sequence != ++entryCount)
+                {
+                    throw new InvalidOperationException($"History entry {entry.Sequence} of '{commit.SourceId}' does not follow entry {entryCount - 1}.");
+                }
+
+                await WriteAtomicallyAsync(HistoryPath(dir, entry.Sequence), entry, cancellationToken);
+            }
+
+            var next = new StoredState
+            {
+                SourceId = commit.SourceId,
+                Revision = (current?.Revision ?? 0) + 1,
+                Snapshot = commit.Snapshot,
+                Health = commit.Health,
+                EntryCount = entryCount,
+                ChainHead = commit.NewEntries.Count > 0 ? commit.NewEntries[^1].EntryHash : current?.ChainHead,
+                Pending = [.. current?.Pending ?? [], .. commit.NewEvents],
+            };
+            await WriteAtomicallyAsync(Path.Combine(dir, "state.json"), next, cancellationToken);
+            return next.ToState(commit.SourceId);
+        }, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<SourceState>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var states = new List<SourceState>();
+        foreach (var dir in SourceDirs())
+        {
+            if (await ReadStateAsync(dir, cancellationToken) is { } stored)
+            {
+                states.Add(stored.ToState(stored.SourceId));
+            }
+        }
+
+        return states.OrderBy(s => s.SourceId, StringComparer.Ordinal).ToArray();
+    }
+
+    public async Task<IReadOnlyList<PendingEvent>> GetPendingEventsAsync(CancellationToken cancellationToken = default)
+    {
+        var states = await ListAsync(cancellationToken);
+        return states.SelectMany(s => s.PendingEvents.Select(e => new PendingEvent(s.SourceId, e)))
+            .OrderBy(p => p.Event.Time).ThenBy(p => p.SourceId, StringComparer.Ordinal).ToArray();
+    }
+
+    public async Task MarkPublishedAsync(string sourceId, IReadOnlyCollection<string> eventIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(eventIds);
+        var dir = SourceDir(sourceId);
+        if (!Directory.Exists(dir))
+        {
+            return;
+        }
+
+        await WithLockAsync(sourceId, dir, async () =>
+        {
+            var current = await ReadStateAsync(dir, cancellationToken);
+            if (current is null || !current.Pending.Any(e => eventIds.Contains(e.Id)))
+            {
+                return 0;
+            }
+
+            var next = current with { Revision = current.Revision + 1, Pending = current.Pending.Where(e => !eventIds.Contains(e.Id)).ToList() };
+            await WriteAtomicallyAsync(Path.Combine(dir, "state.json"), next, cancellationToken);
+            return 0;
+        }, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<HistoryEntry>> QueryHistoryAsync(HistoryQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var dirs = query.SourceIds is { Count: > 0 } ids ? ids.Select(SourceDir).Where(Directory.Exists) : SourceDirs();
+        var entries = new List<HistoryEntry>();
+        foreach (var dir in dirs)
+        {
+            if (await ReadStateAsync(dir, cancellationToken) is not { } state)
+            {
+                continue;
+            }
+
+            for (var sequence = 1L; sequence <= state.EntryCount; sequence++)
+            {
+                var entry = await ReadJsonAsync<HistoryEntry>(HistoryPath(dir, sequence), cancellationToken);
+                if (entry is null)
+                {
+                    continue; // a removed entry: verification reports the gap
+                }
+
+                if ((query.Since is { } since && entry.Time < since) || (query.Until is { } until && entry.Time >= until))
+                {
+                    continue;
+                }
+
+                entries.Add(query.IncludeContent ? entry : entry with { Content = null });
+            }
+        }
+
+        return entries.OrderBy(e => e.Time).ThenBy(e => e.SourceId, StringComparer.Ordinal).ThenBy(e => e.Sequence).ToArray();
+    }
+
+    private IEnumerable<string> SourceDirs()
+    {
+        var sources = Path.Combine(root, "sources");
+        return Directory.Exists(sources) ? Directory.EnumerateDirectories(sources).Order(StringComparer.Ordinal) : [];
+    }
+
+    private string SourceDir(string sourceId) => Path.Combine(root, "sources", KeyEncoding.Encode(sourceId));
+
+    private static string HistoryPath(string dir, long sequence) =>
+        Path.Combine(dir, "history", sequence.ToString("D10", CultureInfo.InvariantCulture) + ".json");
+
+    private void EnsureFormat()
+    {
+        var marker = Path.Combine(root, "format.json");
+        if (!File.Exists(marker))
+        {
+            Directory.CreateDirectory(root);
+            File.WriteAllText(marker, $"{{\"store\":\"compliancewatch-embedded\",\"format\":{Format}}}\n");
+        }
+    }
+
+    private async Task<T> WithLockAsync<T>(string sourceId, string dir, Func<Task<T>> action, CancellationToken cancellationToken)
+    {
+        var local = localLocks.GetOrAdd(sourceId, _ => new SemaphoreSlim(1, 1));
+        await local.WaitAsync(cancellationToken);
+        try
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
+            {
+                FileStream? lockFile = null;
+                try
+                {
+                    lockFile = new FileStream(Path.Combine(dir, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                }
+                catch (IOException) when (waited.Elapsed < LockTimeout)
+                {
+                    await Task.Delay(20, cancellationToken);
+                    continue;
+                }
+
+                await using (lockFile)
+                {
+                    return await action();
+                }
+            }
+        }
+        finally
+        {
+            local.Release();
+        }
+    }
+
+    private static async Task<StoredState?> ReadStateAsync(string dir, CancellationToken cancellationToken) =>
+        await ReadJsonAsync<StoredState>(Path.Combine(dir, "state.json"), cancellationToken);
+
+    private static async Task<T?> ReadJsonAsync<T>(string path, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, useAsync: true);
+            return await JsonSerializer.DeserializeAsync<T>(stream, JsonDefaults.Options, cancellationToken);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"The state file '{path}' is not valid ComplianceWatch state: {ex.Message}", ex);
+        }
+    }
+
+    private static async Task WriteAtomicallyAsync<T>(string path, T value, CancellationToken cancellationToken)
+    {
+        var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
+            {
+                await JsonSerializer.SerializeAsync(stream, value, JsonDefaults.Options, cancellationToken);
+                await stream.FlushAsync(cancellationToken);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    private sealed record StoredState
+    {
+        public required string SourceId { get; init; }
+        public required long Revision { get; init; }
+        public Snapshot? Snapshot { get; init; }
+        public SourceHealth Health { get; init; } = SourceHealth.Healthy;
+        public long EntryCount { get; init; }
+        public string? ChainHead { get; init; }
+        public List<ChangeEvent> Pending { get; init; } = [];
+
+        public SourceState ToState(string sourceId) => new()
+        {
+            SourceId = sourceId,
+            Snapshot = Snapshot,
+            Health = Health,
+            EntryCount = EntryCount,
+            ChainHead = ChainHead,
+            PendingEvents = Pending,
+            ConcurrencyToken = Revision.ToString(CultureInfo.InvariantCulture),
+        };
+    }
+}
