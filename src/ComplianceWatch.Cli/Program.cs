@@ -1,1 +1,10 @@
-class P{static void Main(){}}
+using ComplianceWatch.Cli;
+
+using var cancellation = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancellation.Cancel();
+};
+
+return await CliApp.RunAsync(args, new CliEnvironment(Console.Out, Console.Error), cancellation.Token);

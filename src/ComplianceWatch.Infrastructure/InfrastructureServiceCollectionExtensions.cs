@@ -65,7 +65,7 @@ public static class InfrastructureServiceCollectionExtensions
                     };
                     var transient = retry.ShouldHandle;
                     retry.ShouldHandle = args =>
-                        args.Outcome.Exception is HttpRequestException { InnerException: BlockedAddressException }
+                        HttpContentFetcher.IsPermanent(args.Outcome.Exception)
                             ? ValueTask.FromResult(false)
                             : transient(args);
                     retry.DisableForUnsafeHttpMethods(); // never re-send a request that posts

@@ -103,13 +103,13 @@ public sealed partial class HttpContentFetcher(HttpClient client, IOptions<Compl
         {
             throw;
         }
-        catch (Exception ex) when (Categorize(ex) is { } failure)
+        catch (Exception ex) when (Categorize(ex, request.Url.Host) is { } failure)
         {
-            return FetchResult.Error(failure.Category, $"{failure.Message} ({request.Url.Host})");
+            return FetchResult.Error(failure.Category, failure.Message);
         }
     }
 
-    internal static (string Category, string Message)? Categorize(Exception exception)
+    internal static (string Category, string Message)? Categorize(Exception exception, string host)
     {
         for (var ex = exception; ex is not null; ex = ex.InnerException)
         {
@@ -118,28 +118,32 @@ public sealed partial class HttpContentFetcher(HttpClient client, IOptions<Compl
                 case BlockedAddressException blocked:
                     return (ErrorCategories.BlockedAddress, blocked.Message);
                 case TimeoutRejectedException or TimeoutException or TaskCanceledException:
-                    return (ErrorCategories.Timeout, "timed out");
+                    return (ErrorCategories.Timeout, $"{host} did not answer in time");
                 case AuthenticationException auth:
-                    return (ErrorCategories.Tls, $"TLS handshake failed: {auth.Message}");
+                    return (ErrorCategories.Tls, $"TLS handshake with {host} failed: {auth.Message}");
                 case SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData } dns:
-                    return (ErrorCategories.Dns, $"DNS lookup failed: {dns.Message}");
+                    return (ErrorCategories.Dns, $"DNS lookup of {host} failed: {dns.Message}");
                 case SocketException socket:
-                    return (ErrorCategories.Connect, $"connection failed: {socket.Message}");
-                case HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError } http when http.InnerException is not BlockedAddressException:
-                    return (ErrorCategories.Dns, $"DNS lookup failed: {http.Message}");
+                    return (ErrorCategories.Connect, $"connection to {host} failed: {socket.Message}");
+                case HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError }:
+                    return (ErrorCategories.Dns, $"DNS lookup of {host} failed");
                 case HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } http:
-                    return (ErrorCategories.Tls, $"TLS failed: {http.Message}");
+                    return (ErrorCategories.Tls, $"TLS with {host} failed: {http.Message}");
                 case HttpRequestException http when http.InnerException is null:
-                    return (ErrorCategories.Connect, $"request failed: {http.Message}");
+                    return (ErrorCategories.Connect, $"request to {host} failed: {http.Message}");
                 case InvalidDataException invalid:
-                    return (ErrorCategories.InvalidContent, $"invalid response: {invalid.Message}");
+                    return (ErrorCategories.InvalidContent, $"invalid response from {host}: {invalid.Message}");
                 default:
                     continue;
             }
         }
 
-        return exception is HttpRequestException or IOException ? (ErrorCategories.Connect, exception.Message) : null;
+        return exception is HttpRequestException or IOException ? (ErrorCategories.Connect, $"request to {host} failed: {exception.Message}") : null;
     }
+
+    /// <summary>Failures worth retrying: not a refused address and not a name that does not exist.</summary>
+    internal static bool IsPermanent(Exception? exception) =>
+        exception is not null && Categorize(exception, "") is { Category: ErrorCategories.BlockedAddress or ErrorCategories.Dns or ErrorCategories.Tls };
 
     private sealed record BodyText(string Text, long Bytes, bool TooLarge);
 

@@ -1,0 +1,199 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ComplianceWatch.Core;
+using ComplianceWatch.Core.Events;
+using ComplianceWatch.Core.Store;
+using Spectre.Console;
+
+namespace ComplianceWatch.Cli;
+
+/// <summary><c>audit [--since] [--until] [--source] [--format table|json|csv|md]</c> and <c>audit verify</c>.</summary>
+internal static class AuditCommand
+{
+    public static Command Create(CliEnvironment environment)
+    {
+        var since = new Option<string>("--since") { Description = "From this date (inclusive; YYYY-MM-DD or ISO 8601)" };
+        var until = new Option<string>("--until") { Description = "Before this date (exclusive)" };
+        var source = new Option<string[]>("--source") { Description = "Only this source (repeatable)" };
+        var format = new Option<string>("--format") { Description = "table, json, csv or md", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json", "csv", "md");
+
+        var command = new Command("audit", "The history of changes with their diffs and evidence");
+        command.Options.Add(since);
+        command.Options.Add(until);
+        command.Options.Add(source);
+        command.Options.Add(format);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var query = new HistoryQuery
+            {
+                Since = CliApp.ParseDate(parse.GetValue(since), "--since"),
+                Until = CliApp.ParseDate(parse.GetValue(until), "--until"),
+                SourceIds = parse.GetValue(source) is { Length: > 0 } ids ? ids : null,
+            };
+            await using var services = CliApp.BuildServices(parse, environment);
+            var entries = await CliApp.Store(services).QueryHistoryAsync(query, cancellationToken);
+            var chosen = parse.GetValue(CliApp.JsonOption) ? "json" : parse.GetValue(format)!;
+            switch (chosen)
+            {
+                case "json":
+                    await environment.Out.WriteLineAsync(JsonSerializer.Serialize(entries, JsonDefaults.Indented));
+                    break;
+                case "csv":
+                    await environment.Out.WriteAsync(ToCsv(entries));
+                    break;
+                case "md":
+                    await environment.Out.WriteAsync(ToMarkdown(entries));
+                    break;
+                default:
+                    RenderTable(entries, environment);
+                    break;
+            }
+
+            return CliApp.ExitOk;
+        });
+
+        var verify = new Command("verify", "Recompute every source's history chain; exit 1 and name the first bad entry when one was altered, removed or reordered");
+        verify.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var services = CliApp.BuildServices(parse, environment);
+            var store = CliApp.Store(services);
+            var problems = new List<string>();
+            var checkedSources = 0;
+            foreach (var state in await store.ListAsync(cancellationToken))
+            {
+                var entries = await store.QueryHistoryAsync(new HistoryQuery { SourceIds = [state.SourceId], IncludeContent = true }, cancellationToken);
+                var problem = HistoryChain.Verify(entries.OrderBy(e => e.Sequence).ToArray(), state.ChainHead);
+                if (problem is null && entries.Count != state.EntryCount)
+                {
+                    problem = $"{state.SourceId}: {state.EntryCount} entries recorded but {entries.Count} found";
+                }
+
+                checkedSources++;
+                if (problem is not null)
+                {
+                    problems.Add(problem);
+                }
+            }
+
+            if (parse.GetValue(CliApp.JsonOption))
+            {
+                await environment.Out.WriteLineAsync(JsonSerializer.Serialize(new { intact = problems.Count == 0, sources = checkedSources, problems }, JsonDefaults.Indented));
+            }
+            else
+            {
+                var console = environment.CreateConsole(environment.Out);
+                foreach (var problem in problems)
+                {
+                    console.MarkupLine($"[red]altered:[/] {Markup.Escape(problem)}");
+                }
+
+                if (problems.Count == 0)
+                {
+                    console.MarkupLine($"[green]✓[/] history intact: {checkedSources} source chains verified");
+                }
+            }
+
+            return problems.Count == 0 ? CliApp.ExitOk : CliApp.ExitFailed;
+        });
+        command.Subcommands.Add(verify);
+        return command;
+    }
+
+    private static void RenderTable(IReadOnlyList<HistoryEntry> entries, CliEnvironment environment)
+    {
+        var console = environment.CreateConsole(environment.Out);
+        if (entries.Count == 0)
+        {
+            console.MarkupLine("No history in this period.");
+            return;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (var column in new[] { "Time (UTC)", "Source", "Type", "Severity", "Summary" })
+        {
+            table.AddColumn(column);
+        }
+
+        foreach (var entry in entries)
+        {
+            table.AddRow(
+                entry.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+                Markup.Escape(entry.SourceId),
+                TypeName(entry.Type),
+                entry.Event?.Data.Severity.ToName() ?? "",
+                Markup.Escape(entry.Summary));
+        }
+
+        console.Write(table);
+        foreach (var entry in entries.Where(e => e.Event?.Data.Diff is not null))
+        {
+            console.MarkupLine($"[bold]{Markup.Escape(entry.SourceId)}[/] #{entry.Sequence} {entry.Time.UtcDateTime:u}");
+            foreach (var line in entry.Event!.Data.Diff!.Unified.Split('\n'))
+            {
+                var colour = line.StartsWith('+') ? "green" : line.StartsWith('-') ? "red" : "grey";
+                console.MarkupLine($"[{colour}]{Markup.Escape(line)}[/]");
+            }
+        }
+    }
+
+    private static string TypeName(HistoryEntryType type) => type switch
+    {
+        HistoryEntryType.Baseline => "baseline",
+        HistoryEntryType.Change => "change",
+        HistoryEntryType.RulesUpdate => "rules-update",
+        _ => "health",
+    };
+
+    internal static string ToCsv(IReadOnlyList<HistoryEntry> entries)
+    {
+        static string Field(string? value) =>
+            value is null ? "" : value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+        var csv = new StringBuilder("time,sourceId,sequence,type,severity,eventId,summary,contentHash,previousEntryHash,entryHash,added,removed\n");
+        foreach (var e in entries)
+        {
+            var diff = e.Event?.Data.Diff;
+            csv.AppendJoin(',', [
+                Field(e.Time.ToString("o", CultureInfo.InvariantCulture)), Field(e.SourceId), e.Sequence.ToString(CultureInfo.InvariantCulture),
+                TypeName(e.Type), e.Event?.Data.Severity.ToName() ?? "", Field(e.Event?.Id), Field(e.Summary), Field(e.ContentHash),
+                Field(e.PreviousEntryHash), Field(e.EntryHash), Field(diff is null ? null : string.Join('\n', diff.Added)),
+                Field(diff is null ? null : string.Join('\n', diff.Removed)),
+            ]).Append('\n');
+        }
+
+        return csv.ToString();
+    }
+
+    internal static string ToMarkdown(IReadOnlyList<HistoryEntry> entries)
+    {
+        static string Cell(string? value) => (value ?? "").Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+        var md = new StringBuilder("# ComplianceWatch audit\n\n| Time (UTC) | Source | Type | Severity | Summary | Entry hash |\n|---|---|---|---|---|---|\n");
+        foreach (var e in entries)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"| {e.Time.UtcDateTime:u} | {Cell(e.SourceId)} | {TypeName(e.Type)} | {e.Event?.Data.Severity.ToName()} | {Cell(e.Summary)} | `{e.EntryHash[..Math.Min(16, e.EntryHash.Length)]}` |\n");
+        }
+
+        foreach (var e in entries.Where(x => x.Event?.Data.Diff is not null))
+        {
+            var unified = e.Event!.Data.Diff!.Unified;
+            var fence = new string('`', Math.Max(3, LongestBacktickRun(unified) + 1));
+            md.Append(CultureInfo.InvariantCulture, $"\n## {Cell(e.SourceId)} #{e.Sequence} ({e.Time.UtcDateTime:u})\n\n{fence}diff\n{unified}{fence}\n");
+        }
+
+        return md.ToString();
+    }
+
+    private static int LongestBacktickRun(string text)
+    {
+        int longest = 0, run = 0;
+        foreach (var c in text)
+        {
+            run = c == '`' ? run + 1 : 0;
+            longest = Math.Max(longest, run);
+        }
+
+        return longest;
+    }
+}

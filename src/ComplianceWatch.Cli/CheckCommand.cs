@@ -1,0 +1,146 @@
+using System.CommandLine;
+using System.Text.Json;
+using ComplianceWatch.Core;
+using ComplianceWatch.Core.Catalog;
+using ComplianceWatch.Core.Events;
+using ComplianceWatch.Core.Pipeline;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+
+namespace ComplianceWatch.Cli;
+
+/// <summary><c>check [--source ID]… [--kind K]</c>: runs sources once, records, reports. Exit 0 all checked, 1 some failed, 2 usage.</summary>
+internal static class CheckCommand
+{
+    internal static readonly Option<string[]> SourceOption = new("--source") { Description = "Check only this source (repeatable)", AllowMultipleArgumentsPerToken = false };
+    internal static readonly Option<string> KindOption = new("--kind") { Description = "Check only sources of this kind" };
+
+    public static Command Create(CliEnvironment environment)
+    {
+        var command = new Command("check", "Run sources once, record what changed, report");
+        command.Options.Add(SourceOption);
+        command.Options.Add(KindOption);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var catalog = await CliApp.LoadCatalogAsync(parse, cancellationToken);
+            var sources = SourceSelection.Select(catalog, parse.GetValue(SourceOption), parse.GetValue(KindOption));
+            await using var services = CliApp.BuildServices(parse, environment);
+            var report = await RunAsync(services, catalog, sources, parse, environment, cancellationToken);
+            return report.Errors.Count > 0 ? CliApp.ExitFailed : CliApp.ExitOk;
+        });
+        return command;
+    }
+
+    internal static async Task<CheckReport> RunAsync(IServiceProvider services, SourceCatalog catalog, IReadOnlyList<SourceDefinition> sources, ParseResult parse, CliEnvironment environment, CancellationToken cancellationToken)
+    {
+        var runner = services.GetRequiredService<CheckRunner>();
+        var json = parse.GetValue(CliApp.JsonOption);
+        var quiet = parse.GetValue(CliApp.QuietOption);
+        CheckReport report;
+        if (!json && !quiet && environment.Interactive && sources.Count > 1)
+        {
+            var console = environment.CreateConsole(environment.Error);
+            report = null!;
+            await console.Progress()
+                .AutoClear(true)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .StartAsync(async context =>
+                {
+                    var task = context.AddTask($"Checking {sources.Count} sources", maxValue: sources.Count);
+                    var progress = new SynchronousProgress<SourceCheckResult>(_ => task.Increment(1));
+                    report = await runner.RunAsync(catalog, sources, progress, cancellationToken);
+                });
+        }
+        else
+        {
+            report = await runner.RunAsync(catalog, sources, null, cancellationToken);
+        }
+
+        if (json)
+        {
+            await environment.Out.WriteLineAsync(JsonSerializer.Serialize(report, JsonDefaults.Indented));
+        }
+        else
+        {
+            Render(report, environment, quiet);
+        }
+
+        return report;
+    }
+
+    private static void Render(CheckReport report, CliEnvironment environment, bool quiet)
+    {
+        var console = environment.CreateConsole(environment.Out);
+        if (!quiet)
+        {
+            var table = new Table().Border(TableBorder.Rounded).Title("[bold]ComplianceWatch check[/]");
+            table.AddColumn("Source");
+            table.AddColumn("Kind");
+            table.AddColumn("Result");
+            table.AddColumn("Detail");
+            foreach (var result in report.Results.OrderBy(r => r.Outcome == CheckOutcome.Unchanged).ThenBy(r => r.SourceId, StringComparer.Ordinal))
+            {
+                var (label, detail) = result.Outcome switch
+                {
+                    CheckOutcome.Changed => ($"[yellow]changed[/]", result.Events.FirstOrDefault(e => e.Type != ChangeEventTypes.HealthChanged)?.Data.Severity.ToName() ?? ""),
+                    CheckOutcome.Baselined => ("[blue]baseline[/]", "first check recorded"),
+                    CheckOutcome.RulesUpdated => ("[blue]rules update[/]", "new baseline, not announced"),
+                    CheckOutcome.Failed => ("[red]failed[/]", $"{result.Error!.Category}: {result.Error.Message}"),
+                    _ => ("[green]unchanged[/]", result.Summary ?? ""),
+                };
+                table.AddRow(Markup.Escape(result.SourceId), result.Kind, label, Markup.Escape(detail));
+            }
+
+            console.Write(table);
+        }
+
+        foreach (var change in report.Changes)
+        {
+            var colour = change.Data.Severity switch { Severity.Critical => "red", Severity.Warning => "yellow", _ => "blue" };
+            console.MarkupLine($"[{colour} bold]{change.Data.Severity.ToName().ToUpperInvariant()}[/] {Markup.Escape(change.Data.Summary)}");
+            if (!quiet && change.Data.Diff is { } diff)
+            {
+                foreach (var line in diff.Removed.Take(10))
+                {
+                    console.MarkupLine($"  [red]- {Markup.Escape(line)}[/]");
+                }
+
+                foreach (var line in diff.Added.Take(10))
+                {
+                    console.MarkupLine($"  [green]+ {Markup.Escape(line)}[/]");
+                }
+            }
+        }
+
+        var failed = report.Errors.Count;
+        var changed = report.Results.Count(r => r.Outcome == CheckOutcome.Changed);
+        if (!quiet)
+        {
+            console.MarkupLine(
+            $"{report.Checked} checked: [yellow]{changed} changed[/], {report.Unchanged} unchanged, {report.Baselined} baselined, " +
+            (failed > 0 ? $"[red]{failed} failed[/]" : "0 failed"));
+        }
+        else if (failed > 0)
+        {
+            var errorConsole = environment.CreateConsole(environment.Error);
+            foreach (var error in report.Errors)
+            {
+                errorConsole.MarkupLine($"[red]{Markup.Escape(error.SourceId)}[/]: {Markup.Escape(error.Category)}: {Markup.Escape(error.Message)}");
+            }
+        }
+    }
+
+    /// <summary>An <see cref="IProgress{T}"/> that reports on the caller's thread (Progress&lt;T&gt; posts to a context the tool does not have).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        private readonly Lock gate = new();
+
+        public void Report(T value)
+        {
+            lock (gate)
+            {
+                report(value);
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using ComplianceWatch.Core;
+using ComplianceWatch.Core.Catalog;
+using ComplianceWatch.Core.Store;
+using ComplianceWatch.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ComplianceWatch.Cli;
+
+/// <summary>The <c>compliancewatch</c> command tree (see ARCHITECTURE.md, "The command line").</summary>
+public static class CliApp
+{
+    public const int ExitOk = 0;
+    public const int ExitFailed = 1;
+    public const int ExitUsage = 2;
+
+    internal static readonly Option<string> CatalogOption = new("--catalog")
+    {
+        Description = "The catalog of sources to watch",
+        DefaultValueFactory = _ => Path.Combine("catalog", "default.json"),
+        Recursive = true,
+    };
+
+    internal static readonly Option<string> StateOption = new("--state")
+    {
+        Description = "Directory of the embedded store",
+        DefaultValueFactory = _ => ".compliancewatch",
+        Recursive = true,
+    };
+
+    internal static readonly Option<bool> AllowPrivateOption = new("--allow-private-network")
+    {
+        Description = "Allow fetching loopback and private addresses (link-local and metadata addresses stay refused)",
+        Recursive = true,
+    };
+
+    internal static readonly Option<bool> JsonOption = new("--json") { Description = "Machine-readable output: one JSON document on stdout", Recursive = true };
+
+    internal static readonly Option<bool> QuietOption = new("--quiet") { Description = "Print only errors (and the exit code tells the rest)", Recursive = true };
+
+    public static async Task<int> RunAsync(string[] args, CliEnvironment environment, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var root = new RootCommand("ComplianceWatch: watch AI providers' terms, endpoint reachability and US export-control announcements.");
+        root.Options.Add(CatalogOption);
+        root.Options.Add(StateOption);
+        root.Options.Add(AllowPrivateOption);
+        root.Options.Add(JsonOption);
+        root.Options.Add(QuietOption);
+        root.Subcommands.Add(CheckCommand.Create(environment));
+        root.Subcommands.Add(WatchCommand.Create(environment));
+        root.Subcommands.Add(SourcesCommand.Create(environment));
+        root.Subcommands.Add(AuditCommand.Create(environment));
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await environment.Error.WriteLineAsync($"compliancewatch: {error.Message}");
+            }
+
+            await environment.Error.WriteLineAsync("Run 'compliancewatch --help' for usage.");
+            return ExitUsage;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = environment.Out, Error = environment.Error, EnableDefaultExceptionHandler = false }, cancellationToken);
+        }
+        catch (CatalogException ex)
+        {
+            foreach (var error in ex.Errors)
+            {
+                await environment.Error.WriteLineAsync($"error: {error}");
+            }
+
+            await environment.Error.WriteLineAsync($"The catalog was refused as a whole ({ex.Errors.Count} problem{(ex.Errors.Count == 1 ? "" : "s")}); nothing was fetched or written.");
+            return ExitUsage;
+        }
+        catch (UsageException ex)
+        {
+            await environment.Error.WriteLineAsync($"error: {ex.Message}");
+            return ExitUsage;
+        }
+        catch (OptionsValidationException ex)
+        {
+            await environment.Error.WriteLineAsync($"error: invalid setting: {string.Join("; ", ex.Failures)}");
+            return ExitUsage;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await environment.Error.WriteLineAsync("Stopped.");
+            return 130;
+        }
+    }
+
+    /// <summary>The services one command runs with: settings from the environment (section <c>ComplianceWatch</c>), layered with the command line.</summary>
+    internal static ServiceProvider BuildServices(ParseResult parse, CliEnvironment environment, bool withStore = true)
+    {
+        var overrides = new Dictionary<string, string?>(environment.Settings);
+        if (parse.GetValue(AllowPrivateOption))
+        {
+            overrides[$"{ComplianceWatchOptions.SectionName}:AllowPrivateNetwork"] = "true";
+        }
+
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(overrides).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging(logging =>
+        {
+            logging.AddConfiguration(configuration.GetSection("Logging"));
+            logging.SetMinimumLevel(LogLevel.None);
+            logging.AddSimpleConsole(o => o.SingleLine = true);
+            logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        });
+        services.AddComplianceWatchCore();
+        services.AddComplianceWatchHttp();
+        if (withStore)
+        {
+            services.AddEmbeddedStateStore(parse.GetValue(StateOption)!);
+        }
+
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        _ = provider.GetRequiredService<IOptions<ComplianceWatchOptions>>().Value; // a bad setting stops here, naming it
+        return provider;
+    }
+
+    internal static Task<SourceCatalog> LoadCatalogAsync(ParseResult parse, CancellationToken cancellationToken) =>
+        CatalogLoader.LoadFileAsync(parse.GetValue(CatalogOption)!, cancellationToken);
+
+    /// <summary>Parses a date or date-time; a bare date means midnight UTC.</summary>
+    internal static DateTimeOffset? ParseDate(string? text, string option)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var value)
+            ? value
+            : throw new UsageException($"{option}: '{text}' is not a date (use YYYY-MM-DD or an ISO 8601 date-time)");
+    }
+
+    internal static IStateStore Store(IServiceProvider services) => services.GetRequiredService<IStateStore>();
+}
