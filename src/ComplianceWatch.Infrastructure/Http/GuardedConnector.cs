@@ -25,9 +25,9 @@ public static class GuardedConnector
         async (context, cancellationToken) =>
         {
             var endpoint = context.DnsEndPoint;
-            var target = context.InitialRequestMessage.RequestUri;
-            var viaProxy = target is not null && !string.Equals(target.IdnHost, endpoint.Host, StringComparison.OrdinalIgnoreCase);
-            var addresses = IPAddress.TryParse(endpoint.Host, out var literal)
+            var viaProxy = IsConfiguredProxy(endpoint, context.InitialRequestMessage.RequestUri);
+            var host = endpoint.Host.TrimStart('[').TrimEnd(']');
+            var addresses = IPAddress.TryParse(host, out var literal)
                 ? [literal]
                 : await Dns.GetHostAddressesAsync(endpoint.Host, cancellationToken);
             var allowPrivate = allowPrivateNetwork();
@@ -61,4 +61,17 @@ public static class GuardedConnector
 
             throw last!;
         };
+
+    /// <summary>True when the connection goes to the proxy the environment configures (HTTP_PROXY, HTTPS_PROXY), not to a target.</summary>
+    private static bool IsConfiguredProxy(DnsEndPoint endpoint, Uri? target)
+    {
+        if (target is null || HttpClient.DefaultProxy.IsBypassed(target))
+        {
+            return false;
+        }
+
+        var proxy = HttpClient.DefaultProxy.GetProxy(target);
+        return proxy is not null && proxy != target && proxy.Port == endpoint.Port &&
+               string.Equals(proxy.IdnHost.Trim('[', ']'), endpoint.Host.Trim('[', ']'), StringComparison.OrdinalIgnoreCase);
+    }
 }

@@ -1,0 +1,54 @@
+using ComplianceWatch.Core.Catalog;
+using ComplianceWatch.Core.Fetching;
+using ComplianceWatch.Core.Pipeline;
+using ComplianceWatch.Core.Store;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ComplianceWatch.Infrastructure.Tests;
+
+/// <summary>The production service graph (real HTTP fetcher, real embedded store) with test settings.</summary>
+public sealed class PipelineHost : IAsyncDisposable
+{
+    private readonly ServiceProvider provider;
+
+    public PipelineHost(string stateDirectory, bool allowPrivateNetwork = true, IDictionary<string, string?>? settings = null, TimeProvider? time = null)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["ComplianceWatch:AllowPrivateNetwork"] = allowPrivateNetwork ? "true" : "false",
+            ["ComplianceWatch:RetryDelay"] = "00:00:00.010",
+            ["ComplianceWatch:MaxRetries"] = "1",
+            ["ComplianceWatch:AttemptTimeout"] = "00:00:02",
+            ["ComplianceWatch:TotalTimeout"] = "00:00:05",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
+        services.AddLogging();
+        services.AddComplianceWatchCore();
+        services.AddComplianceWatchHttp();
+        services.AddEmbeddedStateStore(stateDirectory);
+        if (time is not null)
+        {
+            services.AddSingleton(time);
+        }
+
+        provider = services.BuildServiceProvider();
+    }
+
+    public IStateStore Store => provider.GetRequiredService<IStateStore>();
+
+    public IContentFetcher Fetcher => provider.GetRequiredService<IContentFetcher>();
+
+    public Task<CheckReport> CheckAsync(SourceCatalog catalog) =>
+        provider.GetRequiredService<CheckRunner>().RunAsync(catalog, catalog.Sources);
+
+    public Task<CheckReport> CheckAsync(string catalogJson) => CheckAsync(CatalogLoader.Parse(catalogJson, "test.json"));
+
+    public ValueTask DisposeAsync() => provider.DisposeAsync();
+}
