@@ -1,0 +1,318 @@
+using ComplianceWatch.Core.Events;
+using ComplianceWatch.Core.Fetching;
+using ComplianceWatch.Core.Pipeline;
+using ComplianceWatch.Core.Store;
+using ComplianceWatch.Testing;
+
+namespace ComplianceWatch.Infrastructure.Tests;
+
+/// <summary>
+/// The terms pipeline end to end: real HTTP on loopback, real extraction, the real embedded store.
+/// </summary>
+public sealed class TermsPipelineTests : IAsyncLifetime
+{
+    private const string Page1 = """
+        <html><head><title>Terms</title><style>p{color:red}</style><script>var t = Date.now();</script></head>
+        <body>
+          <nav>Home | Pricing</nav>
+          <main>
+            <h1>Supported countries</h1>
+            <p>Our API is available in the following countries and territories.</p>
+            <ul><li>France</li><li>Germany</li><li>Japan</li><li>China</li></ul>
+            <div class="banner">Updated 3 days ago</div>
+          </main>
+          <footer>© 2026</footer>
+        </body></html>
+        """;
+
+    private readonly TempDirectory directory = new();
+    private LoopbackServer server = null!;
+    private PipelineHost host = null!;
+
+    public async Task InitializeAsync()
+    {
+        server = await LoopbackServer.StartAsync();
+        host = new PipelineHost(directory.File("state"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await host.DisposeAsync();
+        await server.DisposeAsync();
+        directory.Dispose();
+    }
+
+    private string TextCatalog(string select = "main") => Catalogs.Terms(server.Url("terms"), select: select, remove: [".banner"]);
+
+    private string ListCatalog() => Catalogs.Terms(server.Url("terms"), select: "main ul", extract: "list");
+
+    [Fact]
+    public async Task FirstCheck_RecordsBaselineAndReportsNoChange()
+    {
+        server.Set("terms", Page1);
+        var report = await host.CheckAsync(TextCatalog());
+        Assert.Empty(report.Changes);
+        Assert.Equal(1, report.Baselined);
+        var state = await host.Store.GetAsync("test-terms");
+        Assert.Equal(1, state.Snapshot!.Version);
+        Assert.Equal(HistoryEntryType.Baseline, Assert.Single(await host.Store.QueryHistoryAsync(new HistoryQuery())).Type);
+    }
+
+    [Fact]
+    public async Task UnchangedPage_WithValidators_Is304AndWritesNothing()
+    {
+        server.Set("terms", Page1);
+        await host.CheckAsync(TextCatalog());
+        var before = await host.Store.GetAsync("test-terms");
+
+        var report = await host.CheckAsync(TextCatalog());
+        Assert.Equal(1, report.Unchanged);
+        Assert.Empty(report.Changes);
+        Assert.Equal(1, server.NotModifiedCount);
+        Assert.False(report.Results[0].Written);
+        Assert.Equal(before.ConcurrencyToken, (await host.Store.GetAsync("test-terms")).ConcurrencyToken);
+    }
+
+    [Fact]
+    public async Task UnchangedPage_WithoutValidators_IsUnchanged()
+    {
+        server.Set("terms", new Page { Body = Page1, Validators = false });
+        await host.CheckAsync(TextCatalog());
+        var report = await host.CheckAsync(TextCatalog());
+        Assert.Equal(1, report.Unchanged);
+        Assert.Empty(report.Changes);
+        Assert.False(report.Results[0].Written);
+    }
+
+    [Fact]
+    public async Task MeaningfulEdit_YieldsExactlyOneEventNamingTheLines_AndRerunReportsNothing()
+    {
+        server.Set("terms", Page1);
+        await host.CheckAsync(TextCatalog());
+        server.Set("terms", Page1.Replace("<p>Our API is available", "<p>Access from unsupported regions is prohibited.</p><p>Our API is available", StringComparison.Ordinal));
+
+        var report = await host.CheckAsync(TextCatalog());
+        var change = Assert.Single(report.Changes);
+        Assert.Equal(ChangeEventTypes.TermsChanged, change.Type);
+        Assert.Equal(["Access from unsupported regions is prohibited."], change.Data.Diff!.Added);
+        Assert.Empty(change.Data.Diff.Removed);
+        Assert.Contains("Access from unsupported regions is prohibited.", change.Data.Summary, StringComparison.Ordinal);
+        Assert.Contains("+Access from unsupported regions is prohibited.", change.Data.Diff.Unified, StringComparison.Ordinal);
+        Assert.Equal(Severity.Critical, change.Data.Severity); // "unsupported" is a watched term
+        Assert.Equal("/compliancewatch/sources/test-terms", change.Source);
+        Assert.Equal("test-terms", change.Subject);
+        Assert.Equal(64, change.Id.Length);
+        Assert.Equal("TestAI", change.Data.Provider);
+
+        var history = await host.Store.QueryHistoryAsync(new HistoryQuery());
+        Assert.Equal(history[0].EntryHash, change.Data.PreviousEntryHash);
+        Assert.Equal(change.Id, Assert.Single((await host.Store.GetAsync("test-terms")).PendingEvents).Id);
+
+        var again = await host.CheckAsync(TextCatalog());
+        Assert.Empty(again.Changes);
+        Assert.Equal(1, again.Unchanged);
+    }
+
+    [Fact]
+    public async Task ListSource_EventNamesRemovedAndAddedEntries()
+    {
+        server.Set("terms", Page1);
+        await host.CheckAsync(ListCatalog());
+        server.Set("terms", Page1.Replace("<li>China</li>", "<li>Vietnam</li>", StringComparison.Ordinal));
+
+        var change = Assert.Single((await host.CheckAsync(ListCatalog())).Changes);
+        Assert.Equal(["China"], change.Data.Diff!.Removed);
+        Assert.Equal(["Vietnam"], change.Data.Diff.Added);
+        Assert.Contains("removed: China; added: Vietnam", change.Data.Summary, StringComparison.Ordinal);
+        Assert.Equal(Severity.Critical, change.Data.Severity);
+    }
+
+    [Fact]
+    public async Task ListSource_ReorderedEntries_AreNoChange()
+    {
+        server.Set("terms", Page1);
+        await host.CheckAsync(ListCatalog());
+        server.Set("terms", Page1.Replace("<li>France</li><li>Germany</li>", "<li>Germany</li><li>France</li>", StringComparison.Ordinal));
+        Assert.Empty((await host.CheckAsync(ListCatalog())).Changes);
+    }
+
+    public static TheoryData<string, string> Noise => new()
+    {
+        { "whitespace and indentation", Page1.Replace("<h1>Supported countries</h1>", "\n\n      <h1>\n   Supported    countries </h1>", StringComparison.Ordinal) },
+        { "CRLF", Page1.Replace("\n", "\r\n", StringComparison.Ordinal) },
+        { "attribute order", Page1.Replace("<div class=\"banner\">", "<div id=\"b\" class=\"banner\" data-x=\"1\">", StringComparison.Ordinal) },
+        { "entity vs literal", Page1.Replace("Our API is available", "Our&#32;API is&nbsp;available", StringComparison.Ordinal).Replace("© 2026", "&copy; 2026", StringComparison.Ordinal) },
+        { "HTML comment", Page1.Replace("<h1>", "<!-- build 1234 --><h1>", StringComparison.Ordinal) },
+        { "script and style", Page1.Replace("var t = Date.now();", "var t = 42; track();", StringComparison.Ordinal).Replace("color:red", "color:blue", StringComparison.Ordinal) },
+        { "outside select", Page1.Replace("Home | Pricing", "Home | Pricing | Blog", StringComparison.Ordinal).Replace("© 2026", "© 2027", StringComparison.Ordinal) },
+        { "inside remove", Page1.Replace("Updated 3 days ago", "Updated 4 days ago", StringComparison.Ordinal) },
+    };
+
+    [Theory]
+    [MemberData(nameof(Noise))]
+    public async Task CosmeticEdit_YieldsNoChange(string kind, string edited)
+    {
+        Assert.NotEqual(Page1, edited);
+        server.Set("terms", Page1);
+        await host.CheckAsync(TextCatalog());
+        server.Set("terms", edited);
+        var report = await host.CheckAsync(TextCatalog());
+        Assert.True(report.Changes.Count == 0, $"{kind} was reported as a change");
+        Assert.Equal(1, report.Unchanged);
+    }
+
+    [Fact]
+    public async Task NfdInsteadOfNfc_YieldsNoChange()
+    {
+        var nfc = Page1.Replace("Japan", "Café", StringComparison.Ordinal);
+        var nfd = Page1.Replace("Japan", "Cafe\u0301", StringComparison.Ordinal);
+        server.Set("terms", nfc);
+        await host.CheckAsync(TextCatalog());
+        server.Set("terms", nfd);
+        Assert.Empty((await host.CheckAsync(TextCatalog())).Changes);
+    }
+
+    [Fact]
+    public async Task IgnoredVolatileText_YieldsNoChange()
+    {
+        var catalog = Catalogs.Terms(server.Url("terms"), select: "main", ignore: ["updated \\d+ days ago"]);
+        server.Set("terms", Page1);
+        await host.CheckAsync(catalog);
+        server.Set("terms", Page1.Replace("Updated 3 days ago", "Updated 5 days ago", StringComparison.Ordinal));
+        Assert.Empty((await host.CheckAsync(catalog)).Changes);
+    }
+
+    public static TheoryData<string, Page> Failures => new()
+    {
+        { ErrorCategories.BotChallenge, new Page { Status = 403, Headers = new Dictionary<string, string> { ["cf-mitigated"] = "challenge" }, Body = "<html><title>Just a moment...</title></html>" } },
+        { ErrorCategories.Http5xx, new Page { Status = 500, Body = "<html><body><main>Internal error</main></body></html>" } },
+        { ErrorCategories.EmptyContent, new Page { Body = "", Validators = false } },
+        { ErrorCategories.SelectorNotFound, Page.Html("<html><body><div>Maintenance</div></body></html>") },
+        { ErrorCategories.EmptyContent, Page.Html("<html><body><main>  <script>x()</script> </main></body></html>") },
+        { ErrorCategories.TooLarge, new Page { Body = "<html><body><main>" + new string('x', 300_000) + "</main></body></html>", Validators = false } },
+    };
+
+    [Theory]
+    [MemberData(nameof(Failures))]
+    public async Task Error_KeepsBaselineRaisesNoEvent_AndRecoveryReportsNoChange(string category, Page failure)
+    {
+        await using var capped = new PipelineHost(directory.File("capped"), settings: new Dictionary<string, string?> { ["ComplianceWatch:MaxResponseBytes"] = "200000" });
+        server.Set("terms", Page1);
+        await capped.CheckAsync(TextCatalog());
+        var baseline = (await capped.Store.GetAsync("test-terms")).Snapshot!;
+
+        server.Set("terms", failure);
+        var failed = await capped.CheckAsync(TextCatalog());
+        Assert.Empty(failed.Changes);
+        var error = Assert.Single(failed.Errors);
+        Assert.Equal(category, error.Category);
+        Assert.Equal("test-terms", error.SourceId);
+        var state = await capped.Store.GetAsync("test-terms");
+        Assert.Equal(baseline.ContentHash, state.Snapshot!.ContentHash);
+        Assert.Equal(1, state.Health.ConsecutiveFailures);
+        Assert.Equal(category, state.Health.LastErrorCategory);
+
+        server.Set("terms", Page1);
+        var recovered = await capped.CheckAsync(TextCatalog());
+        Assert.Empty(recovered.Changes);
+        Assert.Empty(recovered.Errors);
+        Assert.Equal(0, (await capped.Store.GetAsync("test-terms")).Health.ConsecutiveFailures);
+    }
+
+    [Fact]
+    public async Task UnreachableHost_IsAConnectErrorAndKeepsBaseline()
+    {
+        server.Set("terms", Page1);
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var catalog = Catalogs.Terms(new Uri($"http://127.0.0.1:{port}/terms"), select: "main");
+        server.Set("terms", Page1);
+        var report = await host.CheckAsync(catalog);
+        Assert.Equal(ErrorCategories.Connect, Assert.Single(report.Errors).Category);
+        Assert.Null((await host.Store.GetAsync("test-terms")).Snapshot);
+    }
+
+    [Fact]
+    public async Task RepeatedFailures_ReportStoppedTrackingOnce_ThenResumed()
+    {
+        server.Set("terms", Page1);
+        await host.CheckAsync(TextCatalog());
+        server.Set("terms", new Page { Status = 500 });
+        var reports = new List<CheckReport>();
+        for (var i = 0; i < 4; i++)
+        {
+            reports.Add(await host.CheckAsync(TextCatalog()));
+        }
+
+        var healthEvents = reports.SelectMany(r => r.Changes).ToArray();
+        var stopped = Assert.Single(healthEvents);
+        Assert.Equal(ChangeEventTypes.HealthChanged, stopped.Type);
+        Assert.Equal("stopped", stopped.Data.Health);
+        Assert.Empty(reports[0].Changes);
+        Assert.Single(reports[2].Changes); // the third consecutive failure (default threshold 3)
+
+        server.Set("terms", Page1);
+        var resumed = Assert.Single((await host.CheckAsync(TextCatalog())).Changes);
+        Assert.Equal("resumed", resumed.Data.Health);
+        Assert.Equal(Severity.Notice, resumed.Data.Severity);
+    }
+
+    [Fact]
+    public async Task EditedSelector_IsARulesUpdateRecordedButNotAnnounced()
+    {
+        server.Set("terms", Page1);
+        await host.CheckAsync(TextCatalog("main"));
+        var report = await host.CheckAsync(TextCatalog("main ul"));
+        Assert.Empty(report.Changes);
+        Assert.Equal(CheckOutcome.RulesUpdated, report.Results[0].Outcome);
+        var history = await host.Store.QueryHistoryAsync(new HistoryQuery());
+        Assert.Equal([HistoryEntryType.Baseline, HistoryEntryType.RulesUpdate], history.Select(h => h.Type).ToArray());
+
+        server.Set("terms", Page1.Replace("<li>Japan</li>", "", StringComparison.Ordinal));
+        Assert.Single((await host.CheckAsync(TextCatalog("main ul"))).Changes);
+    }
+
+    [Fact]
+    public async Task ABAB_IsTwoChangesWithDistinctIds()
+    {
+        var pageB = Page1.Replace("<li>China</li>", "", StringComparison.Ordinal);
+        server.Set("terms", Page1);
+        await host.CheckAsync(ListCatalog());
+        var ids = new List<string>();
+        foreach (var page in new[] { pageB, Page1, pageB })
+        {
+            server.Set("terms", page);
+            ids.Add(Assert.Single((await host.CheckAsync(ListCatalog())).Changes).Id);
+        }
+
+        Assert.Equal(3, ids.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task OverlappingRunsOfOneCheck_YieldExactlyOneEvent()
+    {
+        server.Set("terms", Page1);
+        await host.CheckAsync(TextCatalog());
+        server.Set("terms", Page1.Replace("<li>China</li>", "<li>Vietnam</li>", StringComparison.Ordinal));
+
+        await using var other = new PipelineHost(directory.File("state"));
+        var runs = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => (i % 2 == 0 ? host : other).CheckAsync(TextCatalog())));
+        Assert.Single(runs.SelectMany(r => r.Changes));
+        Assert.Single((await host.Store.GetAsync("test-terms")).PendingEvents);
+        Assert.Equal(2, (await host.Store.QueryHistoryAsync(new HistoryQuery())).Count);
+    }
+
+    [Fact]
+    public async Task PlainTextLicence_IsComparedLineByLine()
+    {
+        server.Set("licence", new Page { Body = "LICENSE\r\n\r\n1. You may use it.\n2. Not in the EU.\n", ContentType = "text/plain; charset=utf-8" });
+        var catalog = Catalogs.Terms(server.Url("licence"), id: "licence");
+        await host.CheckAsync(catalog);
+        server.Set("licence", new Page { Body = "LICENSE\n\n1. You may use it.\n2. Not in the EU or China.\n", ContentType = "text/plain; charset=utf-8" });
+        var change = Assert.Single((await host.CheckAsync(catalog)).Changes);
+        Assert.Equal(["2. Not in the EU or China."], change.Data.Diff!.Added);
+        Assert.Equal(["2. Not in the EU."], change.Data.Diff.Removed);
+    }
+}
