@@ -100,7 +100,7 @@ public static class CliApp
     }
 
     /// <summary>The services one command runs with: settings from the environment (section <c>ComplianceWatch</c>), layered with the command line.</summary>
-    internal static ServiceProvider BuildServices(ParseResult parse, CliEnvironment environment, bool withStore = true)
+    internal static ServiceProvider BuildServices(ParseResult parse, CliEnvironment environment)
     {
         var overrides = new Dictionary<string, string?>(environment.Settings);
         if (parse.GetValue(AllowPrivateOption))
@@ -120,10 +120,7 @@ public static class CliApp
         });
         services.AddComplianceWatchCore();
         services.AddComplianceWatchHttp();
-        if (withStore)
-        {
-            services.AddEmbeddedStateStore(parse.GetValue(StateOption)!);
-        }
+        services.AddEmbeddedStateStore(parse.GetValue(StateOption)!); // touches the disk only on the first commit
 
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         _ = provider.GetRequiredService<IOptions<ComplianceWatchOptions>>().Value; // a bad setting stops here, naming it

@@ -86,7 +86,7 @@ internal static class SourcesCommand
                 throw new UsageException($"sources test: source '{source.Id}' is of kind '{source.Kind}'; only terms sources can be tried in this version");
             }
 
-            await using var services = CliApp.BuildServices(parse, environment, withStore: false);
+            await using var services = CliApp.BuildServices(parse, environment);
             var fetched = await services.GetRequiredService<IContentFetcher>().FetchAsync(new FetchRequest(new Uri(terms.Url)), cancellationToken);
             string? category = fetched.ErrorCategory;
             string? message = fetched.ErrorMessage;

@@ -99,13 +99,34 @@ public static class CatalogLoader
                 continue; // an "if" that does not hold is how a kind is selected, not an error
             }
 
-            var segments = detail.InstanceLocation.ToString().Split('/', StringSplitOptions.RemoveEmptyEntries)
+            var instanceLocation = detail.InstanceLocation.ToString();
+            var errorsOfDetail = detail.Errors.Select(e => (e.Key, e.Value));
+            var oneOf = evaluationPath.LastIndexOf("/oneOf/", StringComparison.Ordinal);
+            if (oneOf >= 0)
+            {
+                // An alternative of a "oneOf" that does not match is no error when another alternative does; when none
+                // does, report it once, on the value the "oneOf" applies to (the library reports no error of its own).
+                var alternative = new Regex("^" + Regex.Escape(evaluationPath[..(oneOf + 7)]) + "[0-9]+$");
+                var alternatives = (results.Details ?? []).Where(d => alternative.IsMatch(d.EvaluationPath.ToString()) &&
+                    IsWithin(instanceLocation, d.InstanceLocation.ToString())).ToList();
+                if (alternatives.Count(d => d.IsValid) == 1)
+                {
+                    continue;
+                }
+
+                instanceLocation = alternatives.Count > 0 ? alternatives[0].InstanceLocation.ToString() : instanceLocation;
+                errorsOfDetail = [("oneOf", "does not have any of the allowed forms")];
+            }
+
+            var segments = instanceLocation.Split('/', StringSplitOptions.RemoveEmptyEntries)
                 .Select(s => s.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)).ToArray();
             int? index = segments.Length >= 2 && segments[0] == "sources" && int.TryParse(segments[1], out var i) ? i : null;
             var fieldSegments = index is null ? segments : segments.Skip(2).ToArray();
-            foreach (var (keyword, message) in detail.Errors)
+            foreach (var (keyword, message) in errorsOfDetail)
             {
-                found.Add((index, fieldSegments.Length == 0 ? null : FormatField(fieldSegments), keyword, message));
+                // a "false" schema (additionalProperties/unevaluatedProperties: false) reports its error under an empty keyword
+                var reportedKeyword = keyword.Length == 0 ? evaluationPath[(evaluationPath.LastIndexOf('/') + 1)..] : keyword;
+                found.Add((index, fieldSegments.Length == 0 ? null : FormatField(fieldSegments), reportedKeyword, message));
             }
         }
 
@@ -119,13 +140,20 @@ public static class CatalogLoader
                 continue;
             }
 
+            // A kind's branch that fails (say, a bad "url") drops its annotations, so unevaluatedProperties then flags every
+            // field of that kind as unknown; a field the schema declares for the source's kind is never really unknown.
+            if (keyword == "unevaluatedProperties" && index is { } si && field is not null && IsDeclaredField(sources?[si]?["kind"], field))
+            {
+                continue;
+            }
+
             var sourceId = index is { } ix ? SourceLabel(sources, ix) : null;
             var scope = index is null ? "catalog" : "source";
             var (reportedField, message) = keyword switch
             {
                 "required" => (JoinField(field, MissingProperty(group.First().Message)), "is required but missing"),
                 "unevaluatedProperties" or "additionalProperties" or "false" => (field, $"is not a known field of this {scope}"),
-                "enum" when field == "kind" => (field, $"unknown kind '{ValueAt(root, index, field)}' (expected one of: {string.Join(", ", SourceKinds.All)})"),
+                "enum" when field == "kind" => (field, $"unknown kind {ValueAt(root, index, field)} (expected one of: {string.Join(", ", SourceKinds.All)})"),
                 "enum" => (field, $"value {ValueAt(root, index, field)} is not one of the allowed values"),
                 "pattern" when field == "id" => (field, "must be 1 to 64 characters of a-z, 0-9 and '-'"),
                 "pattern" => (field, $"value {ValueAt(root, index, field)} has the wrong format"),
@@ -139,6 +167,9 @@ public static class CatalogLoader
             errors.Add(new CatalogError(file, null, null, "does not match the catalog schema"));
         }
     }
+
+    private static bool IsWithin(string location, string ancestor) =>
+        location == ancestor || location.StartsWith(ancestor + "/", StringComparison.Ordinal);
 
     private static string FormatField(string[] segments)
     {
@@ -163,13 +194,35 @@ public static class CatalogLoader
     private static string ValueAt(JsonObject root, int? index, string? field)
     {
         JsonNode? node = index is { } i ? root["sources"]?[i] : root;
-        foreach (var part in (field ?? "").Split('.', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var part in (field ?? "").Split(['.', '[', ']'], StringSplitOptions.RemoveEmptyEntries))
         {
-            node = node?[part];
+            node = node is JsonArray array && int.TryParse(part, out var item) ? (item < array.Count ? array[item] : null) : node is JsonObject ? node[part] : null;
         }
 
         return node?.ToJsonString() ?? "null";
     }
+
+    private static readonly Lazy<Dictionary<string, HashSet<string>>> DeclaredFields = new(() =>
+    {
+        // $defs/source/properties plus, per kind, the properties of the definition its "then" refers to
+        var defs = JsonNode.Parse(SchemaText)!["$defs"]!;
+        var common = (defs["source"]!["properties"] as JsonObject ?? []).Select(p => p.Key).ToArray();
+        var byKind = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var branch in (defs["source"]!["allOf"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            if (branch["if"]?["properties"]?["kind"]?["const"] is JsonValue kind && kind.TryGetValue(out string? name) &&
+                branch["then"]?["$ref"] is JsonValue reference && reference.TryGetValue(out string? target))
+            {
+                var own = defs[target.Split('/')[^1]]?["properties"] as JsonObject ?? [];
+                byKind[name] = [.. common, .. own.Select(p => p.Key)];
+            }
+        }
+
+        return byKind;
+    });
+
+    private static bool IsDeclaredField(JsonNode? kind, string field) =>
+        kind is JsonValue v && v.TryGetValue(out string? name) && DeclaredFields.Value.TryGetValue(name, out var fields) && fields.Contains(field);
 
     private static string SourceLabel(JsonArray? sources, int index) =>
         sources?[index]?["id"] is JsonValue v && v.TryGetValue(out string? id) && !string.IsNullOrEmpty(id) ? id : $"#{index + 1}";

@@ -150,14 +150,21 @@ public static class HtmlExtractor
                 var block = !inline && Blocks.Contains(name);
                 var cell = name is "td" or "th";
                 if (block) { writer.Break(); }
-                if (cell && writer.Current.Length > 0) { writer.Append(" | "); }
+                if (inline && Blocks.Contains(name)) { writer.Append(" "); } // blocks inside a list entry still separate words
+                if (cell)
+                {
+                    // count cells, not characters: the white space of an indented row must not add a leading " | "
+                    if (writer.HasCell) { writer.Append(" | "); }
+                    writer.HasCell = true;
+                }
+
                 foreach (var child in element.ChildNodes)
                 {
                     Render(child, writer, inline);
                 }
 
                 if (block) { writer.Break(); }
-                else if (cell) { writer.Append(" "); }
+                else if (cell || (inline && Blocks.Contains(name))) { writer.Append(" "); }
                 return;
             default:
                 return; // comments, processing instructions, doctype
@@ -172,10 +179,14 @@ public static class HtmlExtractor
 
         public string Current => current.ToString();
 
+        /// <summary>Whether a table cell has started on the current line.</summary>
+        public bool HasCell { get; set; }
+
         public void Append(string text) => current.Append(text);
 
         public void Break()
         {
+            HasCell = false;
             if (current.Length == 0)
             {
                 return;

@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace ComplianceWatch.Cli.Tests;
+
+public sealed record CliResult(int ExitCode, string Out, string Error);
+
+/// <summary>Runs the tool through its own entry point, in process or as a real process.</summary>
+public static class CliRunner
+{
+    public static readonly IReadOnlyDictionary<string, string?> FastRetries = new Dictionary<string, string?>
+    {
+        ["ComplianceWatch:RetryDelay"] = "00:00:00.010",
+        ["ComplianceWatch:MaxRetries"] = "1",
+        ["ComplianceWatch:AttemptTimeout"] = "00:00:03",
+        ["ComplianceWatch:TotalTimeout"] = "00:00:06",
+    };
+
+    public static async Task<CliResult> RunAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = await CliApp.RunAsync(args, new CliEnvironment(stdout, stderr, FastRetries, interactive: false));
+        return new CliResult(code, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>Starts the built tool (compliancewatch.dll beside the tests) as a child process.</summary>
+    public static Process Start(string workingDirectory, params string[] args)
+    {
+        var tool = Path.Combine(AppContext.BaseDirectory, "compliancewatch.dll");
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(tool);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["ComplianceWatch__RetryDelay"] = "00:00:00.010";
+        info.Environment["ComplianceWatch__MaxRetries"] = "1";
+        info.Environment["NO_COLOR"] = "1";
+        return Process.Start(info)!;
+    }
+
+    public static async Task<CliResult> RunProcessAsync(string workingDirectory, params string[] args)
+    {
+        using var process = Start(workingDirectory, args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+}
