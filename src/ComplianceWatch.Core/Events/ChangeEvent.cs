@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace ComplianceWatch.Core.Events;
@@ -58,6 +59,33 @@ public sealed record ChangeEventData
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? PreviousHash { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? CurrentHash { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public ContentDiff? Diff { get; init; }
+
+    // reachability
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? VantagePoint { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? PreviousVerdict { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Verdict { get; init; }
+    /// <summary>Per-probe evidence (DNS, connect, TLS, HTTP status, headers, body excerpt, timings).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public JsonElement? Evidence { get; init; }
+
+    // regulatory (federal-register and feed items)
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? DocumentNumber { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Title { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? DocumentType { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<string>? Agencies { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? PublicationDate { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? EffectiveOn { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? HtmlUrl { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? PdfUrl { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? CorrectionOf { get; init; }
+    /// <summary><c>public-inspection</c> or <c>published</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Stage { get; init; }
+
+    // screening
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Entity { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? List { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public JsonElement? Entry { get; init; }
+    /// <summary><c>added</c>, <c>modified</c> or <c>removed</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Change { get; init; }
 
     // health
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Health { get; init; }

@@ -16,8 +16,6 @@ namespace ComplianceWatch.Core.Terms;
 /// </summary>
 public sealed class TermsChecker(IContentFetcher fetcher, IStateStore store, TimeProvider time, IOptions<ComplianceWatchOptions> options) : ISourceChecker
 {
-    private const int MaxCommitAttempts = 5;
-
     public string Kind => SourceKinds.Terms;
 
     public async Task<SourceCheckResult> CheckAsync(SourceDefinition source, CatalogSettings settings, CancellationToken cancellationToken = default)
@@ -30,30 +28,11 @@ public sealed class TermsChecker(IContentFetcher fetcher, IStateStore store, Tim
         var state = await store.GetAsync(terms.Id, cancellationToken);
         var observation = await ObserveAsync(terms, rules, rulesHash, state.Snapshot, cancellationToken);
 
-        for (var attempt = 1; ; attempt++)
-        {
-            var decision = Decide(terms, settings, rulesHash, state, observation);
-            if (decision.Commit is null)
-            {
-                return decision.Result with { Duration = Stopwatch.GetElapsedTime(started) };
-            }
-
-            try
-            {
-                await store.CommitAsync(decision.Commit, cancellationToken);
-                return decision.Result with { Duration = Stopwatch.GetElapsedTime(started), Written = true };
-            }
-            catch (ConcurrencyConflictException) when (attempt < MaxCommitAttempts)
-            {
-                // another run committed first: judge the same observation against what it wrote
-                state = await store.GetAsync(terms.Id, cancellationToken);
-            }
-        }
+        var result = await SourceCommitter.CommitAsync(store, state, current => Decide(terms, settings, rulesHash, current, observation), cancellationToken);
+        return result with { Duration = Stopwatch.GetElapsedTime(started) };
     }
 
     private sealed record Observation(FetchResult Fetch, ExtractedContent? Content, string? ErrorCategory, string? ErrorMessage);
-
-    private sealed record Decision(SourceCheckResult Result, SourceCommit? Commit);
 
     private async Task<Observation> ObserveAsync(TermsSource source, ExtractionRules rules, string rulesHash, Snapshot? snapshot, CancellationToken cancellationToken)
     {
@@ -89,41 +68,32 @@ public sealed class TermsChecker(IContentFetcher fetcher, IStateStore store, Tim
     private static bool IsPlainText(string? mediaType) =>
         mediaType is "text/plain" or "text/markdown" or "text/x-markdown";
 
-    private Decision Decide(TermsSource source, CatalogSettings settings, string rulesHash, SourceState state, Observation observation)
+    private CheckDecision Decide(TermsSource source, CatalogSettings settings, string rulesHash, SourceState state, Observation observation)
     {
         var now = time.GetUtcNow();
         var threshold = options.Value.HealthFailureThreshold;
-        var entries = new List<HistoryEntry>();
-        var head = state.ChainHead;
-        var sequence = state.EntryCount;
-
-        void Add(HistoryEntry entry)
-        {
-            var sealedEntry = HistoryChain.Seal(entry with { Sequence = ++sequence }, head);
-            head = sealedEntry.EntryHash;
-            entries.Add(sealedEntry);
-        }
+        var history = new HistoryAppender(state);
 
         if (observation.ErrorCategory is { } category)
         {
             var failed = HealthTransitions.AfterFailure(state.Health, category, observation.ErrorMessage ?? category, now);
-            var transition = HealthTransitions.Transition(source, state.Health, ref failed, threshold, sequence + 1, head, now);
+            var transition = HealthTransitions.Transition(source, state.Health, ref failed, threshold, history.NextSequence, history.Head, now);
             if (transition is not null)
             {
-                Add(transition);
+                history.Add(transition);
             }
 
             var error = new CheckError(source.Id, category, observation.ErrorMessage ?? category);
-            return new Decision(
-                new SourceCheckResult(source.Id, source.Kind, CheckOutcome.Failed, Events(entries), error, default, false),
-                Commit(state, state.Snapshot, failed, entries));
+            return new CheckDecision(
+                new SourceCheckResult(source.Id, source.Kind, CheckOutcome.Failed, history.Events, error, default, false),
+                history.ToCommit(state.Snapshot, failed));
         }
 
         var health = HealthTransitions.AfterSuccess(state.Health, now);
-        var resumed = HealthTransitions.Transition(source, state.Health, ref health, threshold, sequence + 1, head, now);
+        var resumed = HealthTransitions.Transition(source, state.Health, ref health, threshold, history.NextSequence, history.Head, now);
         if (resumed is not null)
         {
-            Add(resumed);
+            history.Add(resumed);
         }
 
         var healthChanged = state.Health.ConsecutiveFailures > 0 || state.Health.Degraded;
@@ -133,9 +103,9 @@ public sealed class TermsChecker(IContentFetcher fetcher, IStateStore store, Tim
         if (observation.Content is not { } content)
         {
             // 304 Not Modified: unchanged without a download
-            return new Decision(
-                new SourceCheckResult(source.Id, source.Kind, CheckOutcome.Unchanged, Events(entries), null, default, false, "not modified"),
-                healthChanged ? Commit(state, snapshot, health, entries) : null);
+            return new CheckDecision(
+                new SourceCheckResult(source.Id, source.Kind, CheckOutcome.Unchanged, history.Events, null, default, false, "not modified"),
+                healthChanged ? history.ToCommit(snapshot, health) : null);
         }
 
         if (snapshot is null || snapshot.RulesHash != rulesHash || snapshot.Url != source.Url)
@@ -145,7 +115,7 @@ public sealed class TermsChecker(IContentFetcher fetcher, IStateStore store, Tim
             var summary = baseline
                 ? $"{source.Title}: baseline recorded ({content.EntryCount} {(source.Extract == ExtractMode.List ? "entries" : "lines")})"
                 : $"{source.Title}: rules or URL changed; new content recorded as the baseline, not announced";
-            Add(new HistoryEntry
+            history.Add(new HistoryEntry
             {
                 SourceId = source.Id,
                 Sequence = 0,
@@ -155,18 +125,18 @@ public sealed class TermsChecker(IContentFetcher fetcher, IStateStore store, Tim
                 ContentHash = content.Hash,
                 Content = content.Content,
             });
-            return new Decision(
-                new SourceCheckResult(source.Id, source.Kind, baseline ? CheckOutcome.Baselined : CheckOutcome.RulesUpdated, Events(entries), null, default, false, summary),
-                Commit(state, next, health, entries));
+            return new CheckDecision(
+                new SourceCheckResult(source.Id, source.Kind, baseline ? CheckOutcome.Baselined : CheckOutcome.RulesUpdated, history.Events, null, default, false, summary),
+                history.ToCommit(next, health));
         }
 
         if (snapshot.ContentHash == content.Hash)
         {
             var validatorsChanged = snapshot.ETag != fetch.ETag || snapshot.LastModified != fetch.LastModified;
             var kept = validatorsChanged ? snapshot with { ETag = fetch.ETag, LastModified = fetch.LastModified } : snapshot;
-            return new Decision(
-                new SourceCheckResult(source.Id, source.Kind, CheckOutcome.Unchanged, Events(entries), null, default, false),
-                validatorsChanged || healthChanged ? Commit(state, kept, health, entries) : null);
+            return new CheckDecision(
+                new SourceCheckResult(source.Id, source.Kind, CheckOutcome.Unchanged, history.Events, null, default, false),
+                validatorsChanged || healthChanged ? history.ToCommit(kept, health) : null);
         }
 
         var version = snapshot.Version + 1;
@@ -190,14 +160,14 @@ public sealed class TermsChecker(IContentFetcher fetcher, IStateStore store, Tim
                 Severity = severity,
                 Summary = changeSummary,
                 Url = source.Url,
-                PreviousEntryHash = head,
+                PreviousEntryHash = history.Head,
                 Tags = source.Tags.Count > 0 ? source.Tags : null,
                 PreviousHash = snapshot.ContentHash,
                 CurrentHash = content.Hash,
                 Diff = diff,
             },
         };
-        Add(new HistoryEntry
+        history.Add(new HistoryEntry
         {
             SourceId = source.Id,
             Sequence = 0,
@@ -208,9 +178,9 @@ public sealed class TermsChecker(IContentFetcher fetcher, IStateStore store, Tim
             Content = content.Content,
             Event = evt,
         });
-        return new Decision(
-            new SourceCheckResult(source.Id, source.Kind, CheckOutcome.Changed, Events(entries), null, default, false, changeSummary),
-            Commit(state, NewSnapshot(source, content, rulesHash, fetch, now, version), health, entries));
+        return new CheckDecision(
+            new SourceCheckResult(source.Id, source.Kind, CheckOutcome.Changed, history.Events, null, default, false, changeSummary),
+            history.ToCommit(NewSnapshot(source, content, rulesHash, fetch, now, version), health));
     }
 
     private static Snapshot NewSnapshot(TermsSource source, ExtractedContent content, string rulesHash, FetchResult fetch, DateTimeOffset now, long version) => new()
@@ -224,18 +194,6 @@ public sealed class TermsChecker(IContentFetcher fetcher, IStateStore store, Tim
         CapturedAt = now,
         Version = version,
     };
-
-    private static SourceCommit Commit(SourceState state, Snapshot? snapshot, SourceHealth health, List<HistoryEntry> entries) => new()
-    {
-        SourceId = state.SourceId,
-        ExpectedToken = state.ConcurrencyToken,
-        Snapshot = snapshot,
-        Health = health,
-        NewEntries = entries,
-        NewEvents = Events(entries),
-    };
-
-    private static ChangeEvent[] Events(List<HistoryEntry> entries) => entries.Where(e => e.Event is not null).Select(e => e.Event!).ToArray();
 
     /// <summary>One line naming what was removed and added, e.g. "removed: China; added: Vietnam".</summary>
     internal static string Summarize(TermsSource source, ContentDiff diff)
