@@ -126,7 +126,19 @@ public static class CatalogLoader
             {
                 // a "false" schema (additionalProperties/unevaluatedProperties: false) reports its error under an empty keyword
                 var reportedKeyword = keyword.Length == 0 ? evaluationPath[(evaluationPath.LastIndexOf('/') + 1)..] : keyword;
-                found.Add((index, fieldSegments.Length == 0 ? null : FormatField(fieldSegments), reportedKeyword, message));
+                var field = fieldSegments.Length == 0 ? null : FormatField(fieldSegments);
+                if (reportedKeyword == "required")
+                {
+                    // one error per missing field, so that a missing "kind" is recognised as a kind problem below
+                    foreach (var missing in MissingProperties(message))
+                    {
+                        found.Add((index, JoinField(field, missing), reportedKeyword, message));
+                    }
+
+                    continue;
+                }
+
+                found.Add((index, field, reportedKeyword, message));
             }
         }
 
@@ -151,7 +163,7 @@ public static class CatalogLoader
             var scope = index is null ? "catalog" : "source";
             var (reportedField, message) = keyword switch
             {
-                "required" => (JoinField(field, MissingProperty(group.First().Message)), "is required but missing"),
+                "required" => (field, "is required but missing"),
                 "unevaluatedProperties" or "additionalProperties" or "false" => (field, $"is not a known field of this {scope}"),
                 "enum" when field == "kind" => (field, $"unknown kind {ValueAt(root, index, field)} (expected one of: {string.Join(", ", SourceKinds.All)})"),
                 "enum" => (field, $"value {ValueAt(root, index, field)} is not one of the allowed values"),
@@ -185,10 +197,12 @@ public static class CatalogLoader
     private static string? JoinField(string? parent, string? child) =>
         child is null ? parent : parent is null ? child : parent + "." + child;
 
-    private static string? MissingProperty(string message)
+    private static IEnumerable<string?> MissingProperties(string message)
     {
-        var match = Regex.Match(message, "\\[\"?([^\\]\"]+)\"?");
-        return match.Success ? match.Groups[1].Value : null;
+        // "Required properties ["kind","title"] are not present"
+        var list = Regex.Match(message, "\\[([^\\]]*)\\]");
+        string?[] names = list.Success ? Regex.Matches(list.Groups[1].Value, "\"([^\"]+)\"").Select(m => (string?)m.Groups[1].Value).ToArray() : [];
+        return names.Length > 0 ? names : [null];
     }
 
     private static string ValueAt(JsonObject root, int? index, string? field)

@@ -48,7 +48,7 @@ public static class HistoryChain
         }
 
         return expectedHead is not null && expectedHead != previous
-            ? $"{(entries.Count > 0 ? entries[0].SourceId : "")}#{expectedSequence}: entries after #{expectedSequence - 1} were removed"
+            ? $"{(entries.Count > 0 ? entries[0].SourceId : "")}#{expectedSequence}: the chain does not end at the recorded head (entries after #{expectedSequence - 1} were removed or rewritten)"
             : null;
     }
 }
