@@ -16,9 +16,14 @@ if ! dotnet build ComplianceWatch.sln -c Release -nologo -v quiet; then
 fi
 
 echo "== test"
-dotnet test ComplianceWatch.sln -c Release --no-build -nologo \
-  --logger "trx" --results-directory "$results" -- RunConfiguration.TestSessionTimeout=3000000
-test_status=$?
+# one run per test project, each with its own TRX file (names must not collide)
+test_status=0
+for project in tests/*/*.Tests.csproj; do
+  name=$(basename "$project" .csproj)
+  echo "-- $name"
+  dotnet test "$project" -c Release --no-build -nologo \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results" || test_status=$?
+done
 
 passed=0; failed=0; total=0
 shopt -s nullglob
