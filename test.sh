@@ -37,7 +37,12 @@ for trx in "${trx_files[@]}"; do
 done
 
 # a test project that crashed or never reported counts as a failure
-if [ "${#trx_files[@]}" -eq 0 ] || { [ "$test_status" -ne 0 ] && [ "$failed" -eq 0 ]; }; then
+projects=(tests/*/*.Tests.csproj)
+missing=$(( ${#projects[@]} - ${#trx_files[@]} ))
+if [ "$missing" -gt 0 ]; then
+  echo "$missing test project(s) produced no results"
+  failed=$((failed + missing))
+elif [ "$test_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=$((failed + 1))
 fi
 
