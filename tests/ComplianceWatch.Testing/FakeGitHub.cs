@@ -122,7 +122,9 @@ public sealed partial class FakeGitHub : FakeSink
     private (int Status, string Body, Dictionary<string, string>? Headers) Answer(HttpRequest request, string body)
     {
         var auth = request.Headers.Authorization.ToString();
-        if (auth != $"token {Token}" && auth != $"Bearer {Token}")
+        var space = auth.IndexOf(' ', StringComparison.Ordinal);
+        var scheme = space > 0 ? auth[..space] : "";
+        if (!(scheme.Equals("token", StringComparison.OrdinalIgnoreCase) || scheme.Equals("bearer", StringComparison.OrdinalIgnoreCase)) || auth[(space + 1)..] != Token)
         {
             return (401, """{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest"}""", null);
         }

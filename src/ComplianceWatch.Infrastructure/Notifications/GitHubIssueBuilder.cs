@@ -25,7 +25,7 @@ public static partial class GitHubIssueBuilder
     {
         ArgumentNullException.ThrowIfNull(evt);
         var title = $"[{evt.Data.Severity.ToName()}] {MessageContent.OneLine(MessageContent.Subject(evt))}: {MessageContent.OneLine(evt.Data.Summary)}";
-        return MessageContent.Cut(title, MaxTitle);
+        return NeutralizeReferences(MessageContent.Cut(title, MaxTitle));
     }
 
     public static IReadOnlyList<string> Labels(ChangeEvent evt)
@@ -81,10 +81,16 @@ public static partial class GitHubIssueBuilder
             }
         }
 
-        var escaped = builder.ToString();
-        escaped = Mention().Replace(escaped, "@\u200B$1");
-        escaped = Reference().Replace(escaped, "#\u200B$1");
-        return GhReference().Replace(escaped, "$1\u200B-$2");
+        return NeutralizeReferences(builder.ToString());
+    }
+
+    /// <summary>Breaks <c>@mention</c>, <c>#123</c> and <c>GH-123</c> with a zero-width space (titles are not Markdown, but GitHub links them).</summary>
+    public static string NeutralizeReferences(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        text = Mention().Replace(text, "@\u200B$1");
+        text = Reference().Replace(text, "#\u200B$1");
+        return GhReference().Replace(text, "$1\u200B-$2");
     }
 
     /// <summary>A fence longer than any run of backticks in <paramref name="content"/> (at least three).</summary>
