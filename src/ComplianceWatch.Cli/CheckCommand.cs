@@ -65,6 +65,7 @@ internal static class CheckCommand
             Render(report, environment, quiet);
         }
 
+        await NotificationSetup.DeliverAsync(services, parse, environment, cancellationToken); // after the commit, through the relay
         return report;
     }
 
