@@ -169,7 +169,7 @@ public sealed class FakeGlobalping : IAsyncDisposable
 
                 context.Response.Headers["X-RateLimit-Limit"] = "250";
                 context.Response.Headers["X-RateLimit-Remaining"] = "0";
-                context.Response.Headers["X-RateLimit-Reset"] = "3600";
+                context.Response.Headers["X-RateLimit-Reset"] = answer.RetryAfter ?? "3600";
                 context.Response.ContentType = "application/json";
                 await context.Response.WriteAsync(answer.Body);
                 return;
