@@ -156,6 +156,11 @@ public static class ReachabilityClassifier
         {
             var reasons = judged.Where(j => j.Verdict is null).Select(j => j.Reason).Distinct(StringComparer.Ordinal).Take(3);
             var detail = string.Join("; ", reasons);
+            if (target.Probes.Count == 1 && detail.Length > 0)
+            {
+                return new VantageVerdict(target.VantagePoint, Verdict.Unknown, detail, evidence);
+            }
+
             var text = target.Probes.Count == 0
                 ? "no probe answered"
                 : $"only {answered.Length} of {target.Probes.Count} probe{(target.Probes.Count == 1 ? "" : "s")} answered (at least {required} needed)";
