@@ -173,7 +173,9 @@ public sealed class ReachabilityChecker(IEnumerable<IProbe> probes, IStateStore 
 
         // health: the source is tracked as long as some vantage point could be measured
         var threshold = options.Value.HealthFailureThreshold;
-        var unknownMessage = string.Join("; ", unknowns.Select(u => $"{u.Verdict.VantagePoint}: {u.Verdict.Reason}"));
+        var unknownMessage = string.Join("; ", unknowns
+            .GroupBy(u => u.Verdict.Reason, StringComparer.Ordinal)
+            .Select(g => $"{string.Join(", ", g.Select(u => u.Verdict.VantagePoint))}: {g.Key}"));
         var health = allUnknown
             ? HealthTransitions.AfterFailure(state.Health, ErrorCategories.Unknown, unknownMessage, now)
             : HealthTransitions.AfterSuccess(state.Health, now);

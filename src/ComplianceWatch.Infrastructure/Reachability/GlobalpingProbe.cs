@@ -318,7 +318,7 @@ internal sealed partial class GlobalpingProbe(
     private static string Describe(Exception ex) => ex switch
     {
         OperationCanceledException => "the request timed out",
-        HttpRequestException http when http.InnerException is { } inner => $"{http.Message} ({inner.Message})",
+        HttpRequestException http when http.InnerException is { } inner && !http.Message.Contains(inner.Message, StringComparison.Ordinal) => $"{http.Message} ({inner.Message})",
         _ => ex.Message,
     };
 
