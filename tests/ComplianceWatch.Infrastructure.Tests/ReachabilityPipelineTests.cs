@@ -328,6 +328,21 @@ public sealed class ReachabilityPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SteadyVerdict_StopsWritingTheStore()
+    {
+        provider.Set("v1/models", Reachable);
+        var written = new List<bool>();
+        for (var i = 0; i < 8; i++)
+        {
+            written.Add((await host.CheckAsync(LocalCatalog(confirmations: 2))).Results[0].Written);
+        }
+
+        Assert.True(written[0]);
+        Assert.All(written.Skip(4), Assert.False);
+        Assert.Single(await host.Store.QueryHistoryAsync(new HistoryQuery()));
+    }
+
+    [Fact]
     public async Task OverlappingRuns_OfOneCheck_YieldExactlyOneEvent()
     {
         provider.Set("v1/models", Reachable);

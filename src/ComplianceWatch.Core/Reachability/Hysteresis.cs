@@ -16,7 +16,7 @@ public sealed record VantageState
     public int Count { get; init; }
     /// <summary>Candidate streaks abandoned before confirmation since the verdict was last stable: flips.</summary>
     public int Flips { get; init; }
-    /// <summary>Consecutive observations of the confirmed verdict since the last flip.</summary>
+    /// <summary>Consecutive observations of the confirmed verdict since the last flip (counted up to 2K).</summary>
     public int Stable { get; init; }
     /// <summary>True once flapping was reported, until the verdict is stable again or a transition is confirmed.</summary>
     public bool FlappingReported { get; init; }
@@ -82,7 +82,7 @@ public static class Hysteresis
                 Candidate = null,
                 Count = 0,
                 Flips = flipped ? state.Flips + 1 : state.Flips,
-                Stable = flipped ? 1 : state.Stable + 1,
+                Stable = flipped ? 1 : Math.Min(state.Stable + 1, 2 * k), // capped: a steady verdict stops changing the state
             };
             if (next.Stable >= 2 * k && (next.Flips > 0 || next.FlappingReported))
             {
