@@ -1,4 +1,5 @@
 using System.Net;
+using Azure.Data.Tables;
 using ComplianceWatch.Core;
 using ComplianceWatch.Core.Fetching;
 using ComplianceWatch.Core.Pipeline;
@@ -6,6 +7,8 @@ using ComplianceWatch.Core.Store;
 using ComplianceWatch.Core.Terms;
 using ComplianceWatch.Infrastructure.Embedded;
 using ComplianceWatch.Infrastructure.Http;
+using ComplianceWatch.Infrastructure.Tables;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -80,4 +83,17 @@ public static class InfrastructureServiceCollectionExtensions
     /// <summary>The embedded file store in <paramref name="directory"/>.</summary>
     public static IServiceCollection AddEmbeddedStateStore(this IServiceCollection services, string directory) =>
         services.AddSingleton<IStateStore>(new EmbeddedStateStore(directory));
+
+    /// <summary>
+    /// The Azure Table Storage store: <paramref name="connection"/> is a connection string (Azurite's included) or the
+    /// table endpoint URI, which authenticates with <c>DefaultAzureCredential</c>. Nothing is contacted until first use.
+    /// </summary>
+    public static IServiceCollection AddTableStateStore(this IServiceCollection services, string connection, string? tableName = null, TableClientOptions? options = null)
+    {
+        var client = TableStateStore.CreateClient(connection, tableName, options); // a malformed connection string fails here
+        return services.AddTableStateStore(client);
+    }
+
+    public static IServiceCollection AddTableStateStore(this IServiceCollection services, TableClient client) =>
+        services.AddSingleton<IStateStore>(sp => new TableStateStore(client, sp.GetService<ILogger<TableStateStore>>()));
 }
