@@ -56,6 +56,7 @@ internal static class CheckCommand
             report = await runner.RunAsync(catalog, sources, null, cancellationToken);
         }
 
+        await RelayAsync(services, environment, cancellationToken);
         if (json)
         {
             await environment.Out.WriteLineAsync(JsonSerializer.Serialize(report, JsonDefaults.Indented));
@@ -66,6 +67,25 @@ internal static class CheckCommand
         }
 
         return report;
+    }
+
+    /// <summary>
+    /// After a check, the outbox relay publishes what is pending (this run's events and any a previous run left behind)
+    /// when a publisher is configured; a failure leaves the events pending for the next run and is reported on stderr.
+    /// Without a publisher the events stay in the outbox for the local dispatcher.
+    /// </summary>
+    private static async Task RelayAsync(IServiceProvider services, CliEnvironment environment, CancellationToken cancellationToken)
+    {
+        if (services.GetService<OutboxRelay>() is not { } relay)
+        {
+            return;
+        }
+
+        var result = await relay.RelayAsync(cancellationToken);
+        foreach (var failure in result.Failures)
+        {
+            await environment.Error.WriteLineAsync($"warning: publishing failed, the events stay pending for the next run: {failure}");
+        }
     }
 
     private static void Render(CheckReport report, CliEnvironment environment, bool quiet)

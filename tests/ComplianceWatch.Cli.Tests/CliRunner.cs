@@ -16,11 +16,20 @@ public static class CliRunner
         ["ComplianceWatch:TotalTimeout"] = "00:00:06",
     };
 
-    public static async Task<CliResult> RunAsync(params string[] args)
+    public static Task<CliResult> RunAsync(params string[] args) => RunAsync(null, args);
+
+    /// <summary>Runs with <paramref name="settings"/> layered over <see cref="FastRetries"/>.</summary>
+    public static async Task<CliResult> RunAsync(IReadOnlyDictionary<string, string?>? settings, params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var code = await CliApp.RunAsync(args, new CliEnvironment(stdout, stderr, FastRetries, interactive: false));
+        var merged = new Dictionary<string, string?>(FastRetries);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            merged[key] = value;
+        }
+
+        var code = await CliApp.RunAsync(args, new CliEnvironment(stdout, stderr, merged, interactive: false));
         return new CliResult(code, stdout.ToString(), stderr.ToString());
     }
 
