@@ -294,6 +294,7 @@ public sealed class TableStateStoreTests : StateStoreContract, IAsyncLifetime
         Assert.Equal("compliance", client.Name);
         Assert.Equal(TableStateStore.DefaultTableName, TableStateStore.CreateClient("https://contoso.table.core.windows.net").Name);
         Assert.Equal("devstoreaccount1", TableStateStore.CreateClient(Azurite.ConnectionString).AccountName);
+        Assert.Equal(new Uri("http://127.0.0.1:10002/devstoreaccount1/compliancewatch"), TableStateStore.CreateClient("UseDevelopmentStorage=true").Uri);
     }
 
     /// <summary>Fails every write to the history index, as a process that dies right after its commit would leave it.</summary>
