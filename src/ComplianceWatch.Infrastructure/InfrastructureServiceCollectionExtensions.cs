@@ -1,5 +1,8 @@
 using System.Net;
+using Azure.Data.Tables;
+using Azure.Messaging.ServiceBus;
 using ComplianceWatch.Core;
+using ComplianceWatch.Core.Events;
 using ComplianceWatch.Core.Fetching;
 using ComplianceWatch.Core.Pipeline;
 using ComplianceWatch.Core.Reachability;
@@ -8,7 +11,11 @@ using ComplianceWatch.Core.Terms;
 using ComplianceWatch.Infrastructure.Embedded;
 using ComplianceWatch.Infrastructure.Http;
 using ComplianceWatch.Infrastructure.Reachability;
+using ComplianceWatch.Infrastructure.ServiceBus;
+using ComplianceWatch.Infrastructure.Tables;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -131,4 +138,38 @@ public static class InfrastructureServiceCollectionExtensions
     /// <summary>The embedded file store in <paramref name="directory"/>.</summary>
     public static IServiceCollection AddEmbeddedStateStore(this IServiceCollection services, string directory) =>
         services.AddSingleton<IStateStore>(new EmbeddedStateStore(directory));
+
+    /// <summary>
+    /// The Azure Table Storage store: <paramref name="connection"/> is a connection string (Azurite's included) or the
+    /// table endpoint URI, which authenticates with <c>DefaultAzureCredential</c>. Nothing is contacted until first use.
+    /// </summary>
+    public static IServiceCollection AddTableStateStore(this IServiceCollection services, string connection, string? tableName = null, TableClientOptions? options = null)
+    {
+        var client = TableStateStore.CreateClient(connection, tableName, options); // a malformed connection string fails here
+        return services.AddTableStateStore(client);
+    }
+
+    /// <summary>
+    /// Publishing to the Service Bus topic <paramref name="topic"/> (<paramref name="connection"/>: a connection string,
+    /// or the namespace, with <c>DefaultAzureCredential</c>), and the outbox relay that drives it.
+    /// </summary>
+    public static IServiceCollection AddServiceBusEventPublisher(this IServiceCollection services, string connection, string topic, ServiceBusClientOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(topic);
+        var client = ServiceBusEventPublisher.CreateClient(connection, options); // a malformed connection string fails here
+        services.AddSingleton(client);
+        services.AddSingleton(sp => sp.GetRequiredService<ServiceBusClient>().CreateSender(topic));
+        services.AddSingleton<IEventPublisher, ServiceBusEventPublisher>();
+        return services.AddOutboxRelay();
+    }
+
+    /// <summary>The relay from the store's outbox to whichever <see cref="IEventPublisher"/> is registered.</summary>
+    public static IServiceCollection AddOutboxRelay(this IServiceCollection services)
+    {
+        services.TryAddSingleton<OutboxRelay>();
+        return services;
+    }
+
+    public static IServiceCollection AddTableStateStore(this IServiceCollection services, TableClient client) =>
+        services.AddSingleton<IStateStore>(sp => new TableStateStore(client, sp.GetService<ILogger<TableStateStore>>()));
 }
