@@ -26,6 +26,7 @@ public static class InfrastructureServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISourceChecker, TermsChecker>();
+        services.AddComplianceWatchRegulatory();
         services.AddSingleton<CheckRunner>();
         return services;
     }
@@ -74,6 +75,7 @@ public static class InfrastructureServiceCollectionExtensions
 
                 pipeline.AddTimeout(options.AttemptTimeout);
             });
+        services.AddStreamingFetcher();
         return services;
     }
 
