@@ -94,7 +94,7 @@ public sealed class FeedChecker(IContentFetcher fetcher, IFeedParser parser, ISt
 
         try
         {
-            return new Observation(fetch, parser.Parse(fetch.Text), null, null);
+            return new Observation(fetch, parser.Parse(fetch.Text, fetch.FinalUrl ?? new Uri(source.Url)), null, null);
         }
         catch (FeedFormatException ex)
         {

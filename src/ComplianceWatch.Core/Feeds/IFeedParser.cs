@@ -11,6 +11,7 @@ public sealed class FeedFormatException(string message, Exception? inner = null)
 /// <summary>The port to parse a feed (System.ServiceModel.Syndication in production).</summary>
 public interface IFeedParser
 {
+    /// <summary>Parses <paramref name="text"/>; relative links are resolved against <c>xml:base</c>, else <paramref name="feedUrl"/>.</summary>
     /// <exception cref="FeedFormatException">the text is not a well-formed RSS 2.0 or Atom 1.0 feed.</exception>
-    FeedDocument Parse(string text);
+    FeedDocument Parse(string text, Uri? feedUrl = null);
 }

@@ -23,7 +23,7 @@ public sealed partial class SyndicationFeedParser : IFeedParser
         IgnoreComments = true,
     };
 
-    public FeedDocument Parse(string text)
+    public FeedDocument Parse(string text, Uri? feedUrl = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         try
@@ -42,7 +42,7 @@ public sealed partial class SyndicationFeedParser : IFeedParser
 
             formatter.ReadFrom(reader);
             var feed = formatter.Feed;
-            var items = feed.Items.Select(item => ToItem(item, feed)).ToArray();
+            var items = feed.Items.Select(item => ToItem(item, feed, feedUrl)).ToArray();
             return new FeedDocument(feed.Title?.Text, items);
         }
         catch (XmlException ex)
@@ -55,13 +55,13 @@ public sealed partial class SyndicationFeedParser : IFeedParser
         }
     }
 
-    private static FeedItem ToItem(SyndicationItem item, SyndicationFeed feed)
+    private static FeedItem ToItem(SyndicationItem item, SyndicationFeed feed, Uri? feedUrl)
     {
         var link = item.Links.FirstOrDefault(l => string.IsNullOrEmpty(l.RelationshipType) || l.RelationshipType == "alternate") ?? item.Links.FirstOrDefault();
         string? url = null;
         if (link?.Uri is { } uri)
         {
-            var absolute = uri.IsAbsoluteUri ? uri : (link.BaseUri ?? item.BaseUri ?? feed.BaseUri) is { IsAbsoluteUri: true } b ? new Uri(b, uri) : null;
+            var absolute = uri.IsAbsoluteUri ? uri : (link.BaseUri ?? item.BaseUri ?? feed.BaseUri ?? feedUrl) is { IsAbsoluteUri: true } b ? new Uri(b, uri) : null;
             url = absolute?.ToString() ?? uri.OriginalString;
         }
 
