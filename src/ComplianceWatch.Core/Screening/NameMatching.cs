@@ -143,8 +143,8 @@ public static class NameMatching
     }
 }
 
-/// <summary>A watched entity found on a list: which entity, which entry, and the names that matched.</summary>
-public sealed record ScreeningMatch(string Entity, ScreeningEntry Entry, string MatchedName, string EntityName);
+/// <summary>A watched entity found on a list: which entity, which entry, the entry name that matched and the watched name or alias it matched.</summary>
+public sealed record ScreeningMatch(string Entity, ScreeningEntry Entry, string MatchedName, string Alias);
 
 /// <summary>Matches list entries (name and alternative names) against the watched entities (name and aliases) by <see cref="NameMatching"/> keys.</summary>
 public sealed class ScreeningMatcher

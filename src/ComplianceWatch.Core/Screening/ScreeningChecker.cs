@@ -15,7 +15,10 @@ namespace ComplianceWatch.Core.Screening;
 public sealed record ListedMatch
 {
     [JsonPropertyName("entity")] public required string Entity { get; init; }
+    /// <summary>The name or alternative name of the entry that matched.</summary>
     [JsonPropertyName("matchedName")] public required string MatchedName { get; init; }
+    /// <summary>The watched name or alias it matched.</summary>
+    [JsonPropertyName("alias")] public required string Alias { get; init; }
     [JsonPropertyName("fingerprint")] public required string Fingerprint { get; init; }
     [JsonPropertyName("entry")] public required ScreeningEntry Entry { get; init; }
 }
@@ -114,7 +117,7 @@ public sealed class ScreeningChecker(IScreeningListReader reader, IStateStore st
         {
             current.Matches[ScreeningState.KeyOf(match.Entity, match.Entry)] = new ListedMatch
             {
-                Entity = match.Entity, MatchedName = match.MatchedName, Fingerprint = match.Entry.Fingerprint(), Entry = match.Entry,
+                Entity = match.Entity, MatchedName = match.MatchedName, Alias = match.Alias, Fingerprint = match.Entry.Fingerprint(), Entry = match.Entry,
             };
         }
 
@@ -219,7 +222,18 @@ public sealed class ScreeningChecker(IScreeningListReader reader, IStateStore st
         var entry = match.Entry;
         var programs = entry.Programs.Count > 0 ? $"; programs {string.Join(", ", entry.Programs)}" : "";
         var notice = entry.FederalRegisterNotice is { Length: > 0 } fr ? $"; {fr}" : "";
-        var matched = NameMatching.Key(match.MatchedName) == NameMatching.Key(entry.Name) ? "" : $" (matched \"{match.MatchedName}\")";
+        var via = new List<string>();
+        if (!string.Equals(match.MatchedName, entry.Name, StringComparison.Ordinal))
+        {
+            via.Add($"under \"{match.MatchedName}\"");
+        }
+
+        if (!string.Equals(match.Alias, match.Entity, StringComparison.Ordinal))
+        {
+            via.Add($"matched \"{match.Alias}\"");
+        }
+
+        var matched = via.Count > 0 ? $" ({string.Join(", ", via)})" : "";
         return change switch
         {
             Added => $"{match.Entity}: listed on {entry.List} as \"{entry.Name}\"{matched}{programs}{notice}",
