@@ -16,6 +16,8 @@ public static class CslJsonReader
     /// <summary>The largest single entry accepted.</summary>
     public const int MaxEntryBytes = 4 * 1024 * 1024;
 
+    private const long CollectEveryBytes = 1024 * 1024;
+
     private enum Phase
     {
         Start,
@@ -41,6 +43,7 @@ public static class CslJsonReader
         var cursor = new Cursor();
         var filled = 0;
         var final = false;
+        long sinceCollect = 0;
         try
         {
             while (cursor.Phase != Phase.Done)
@@ -84,6 +87,15 @@ public static class CslJsonReader
 
                 buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
                 filled -= consumed;
+                sinceCollect += consumed;
+                if (sinceCollect >= CollectEveryBytes)
+                {
+                    // Each entry is garbage as soon as it is matched; collecting the youngest generation now and then keeps
+                    // the process at the same size whatever the size of the list (left alone, the GC lets the young
+                    // generation grow to its budget, tens of megabytes, before it looks).
+                    GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+                    sinceCollect = 0;
+                }
             }
         }
         finally

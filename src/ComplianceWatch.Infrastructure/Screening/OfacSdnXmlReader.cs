@@ -12,6 +12,8 @@ public static class OfacSdnXmlReader
 {
     public const string ListName = "Specially Designated Nationals (SDN) - Treasury Department";
 
+    private const int CollectEveryEntries = 1000;
+
     private static readonly XmlReaderSettings Settings = new()
     {
         Async = true,
@@ -44,6 +46,12 @@ public static class OfacSdnXmlReader
                 {
                     var element = (XElement)await XNode.ReadFromAsync(reader, cancellationToken);
                     entries++;
+                    if (entries % CollectEveryEntries == 0)
+                    {
+                        // as in CslJsonReader: keep the young generation small, so the list's size does not show in the process's
+                        GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+                    }
+
                     if (ToEntry(element) is { } entry)
                     {
                         onEntry(entry);
