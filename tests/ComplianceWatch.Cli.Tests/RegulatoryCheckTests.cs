@@ -74,6 +74,36 @@ public sealed class RegulatoryCheckTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal("Zhipu AI", screening.GetProperty("data").GetProperty("entity").GetString());
     }
 
+    [Fact]
+    public async Task DefaultCatalog_WatchesBisTreasuryAndOfac_AndScreensTheChineseAiVendors()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ComplianceWatch.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        var catalog = await Core.Catalog.CatalogLoader.LoadFileAsync(Path.Combine(dir!.FullName, "catalog", "default.json"));
+        var registers = catalog.Sources.OfType<Core.Catalog.FederalRegisterSource>().ToArray();
+        Assert.Contains(registers, s => s.Agencies.Contains("industry-and-security-bureau") && s.Types.SequenceEqual(["RULE"]) && s.Cfr is null);
+        Assert.Contains(registers, s => s.Agencies.Contains("industry-and-security-bureau") && s.Cfr == new Core.Catalog.CfrReference(15, 744));
+        Assert.Contains(registers, s => s.Agencies.Contains("investment-security-office"));
+        Assert.Contains(registers, s => s.Cfr == new Core.Catalog.CfrReference(31, 850));
+        Assert.Contains(registers, s => s.Agencies.Contains("foreign-assets-control-office"));
+        Assert.All(registers, s => Assert.Equal(Core.Catalog.FederalRegisterSource.DefaultEndpoint, s.Endpoint));
+        Assert.Equal(2, catalog.Sources.OfType<Core.Catalog.FeedSource>().Count());
+        var screening = catalog.Sources.OfType<Core.Catalog.ScreeningSource>().ToArray();
+        Assert.Equal(["csl-json", "ofac-sdn-xml"], screening.Select(s => s.List.Format).Order().ToArray());
+        foreach (var vendor in new[] { "Zhipu AI", "Baidu", "SenseTime", "iFlytek", "Megvii" })
+        {
+            Assert.All(screening, s => Assert.Contains(s.Entities, e => e.Name == vendor));
+        }
+
+        // every screened vendor that has terms sources carries the same provider name, so its events route alike
+        var providers = catalog.Sources.Select(s => s.Provider).OfType<string>().ToHashSet();
+        Assert.All(screening.SelectMany(s => s.Entities).Where(e => e.Name != "Megvii"), e => Assert.Contains(e.Name, providers));
+    }
+
     /// <summary>The memory ceiling stated in the README for a 50 MB list (peak working set of the whole tool process).</summary>
     private const long MaxPeakBytes = 128L * 1024 * 1024;
 
