@@ -146,6 +146,14 @@ public sealed class RegulatoryCheckTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal(1, summary);
         var state = await File.ReadAllTextAsync(Path.Combine(directory.Path, ".compliancewatch", "sources", "vendor-screening", "state.json"));
         Assert.Contains("el-0420", state, StringComparison.Ordinal);
+        var baseline = await File.ReadAllTextAsync(Path.Combine(directory.Path, ".compliancewatch", "sources", "vendor-screening", "history", "0000000001.json"));
+        using (var entry = JsonDocument.Parse(baseline))
+        {
+            var text = entry.RootElement.GetProperty("summary").GetString()!;
+            output.WriteLine(text);
+            Assert.Contains("listed: Zhipu AI (Entity List (EL) - Bureau of Industry and Security)", text, StringComparison.Ordinal);
+        }
+
         Assert.True(peak > 0, "the peak working set could not be read");
         Assert.True(peak < MaxPeakBytes, $"peak working set {peak:N0} bytes exceeds {MaxPeakBytes:N0}");
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(60), $"took {stopwatch.Elapsed}");

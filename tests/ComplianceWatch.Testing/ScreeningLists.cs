@@ -87,12 +87,12 @@ public static class ScreeningLists
     /// <summary>Writes a Consolidated Screening List of at least <paramref name="bytes"/> bytes, with <paramref name="extra"/> entries in the middle.</summary>
     public static byte[] LargeCsl(long bytes, params ListEntry[] extra)
     {
-        using var buffer = new MemoryStream();
+        using var buffer = new MemoryStream((int)Math.Min(int.MaxValue, bytes + (1 << 20)));
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
             json.WriteStartArray("results");
-            var i = 0;
+            var count = 0;
             var inserted = false;
             foreach (var entry in Filler(int.MaxValue))
             {
@@ -101,14 +101,15 @@ public static class ScreeningLists
                     foreach (var e in extra)
                     {
                         CslEntry(e).WriteTo(json);
+                        count++;
                     }
 
                     inserted = true;
                 }
 
-                CslEntry(entry).WriteTo(json);
-                i++;
-                if (i % 1000 == 0)
+                WriteFiller(json, entry);
+                count++;
+                if (count % 1000 == 0)
                 {
                     json.Flush();
                     if (buffer.Length >= bytes)
@@ -119,10 +120,54 @@ public static class ScreeningLists
             }
 
             json.WriteEndArray();
-            json.WriteNumber("total", i + extra.Length);
+            json.WriteNumber("total", count);
             json.WriteEndObject();
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>The same shape as <see cref="CslEntry"/>, written directly (a 50 MB list is generated in well under a second).</summary>
+    private static void WriteFiller(Utf8JsonWriter json, ListEntry e)
+    {
+        json.WriteStartObject();
+        json.WriteStartArray("addresses");
+        json.WriteStartObject();
+        json.WriteString("address", "No. 1 Example Road");
+        json.WriteString("city", "Beijing");
+        json.WriteString("country", e.Country);
+        json.WriteNull("postal_code");
+        json.WriteNull("state");
+        json.WriteEndObject();
+        json.WriteEndArray();
+        json.WriteStartArray("alt_names");
+        foreach (var alias in e.AltNames ?? [])
+        {
+            json.WriteStringValue(alias);
+        }
+
+        json.WriteEndArray();
+        json.WriteNull("call_sign");
+        json.WriteStartArray("citizenships");
+        json.WriteEndArray();
+        json.WriteNull("entity_number");
+        json.WriteString("federal_register_notice", e.FederalRegisterNotice);
+        json.WriteString("id", e.Id);
+        json.WriteString("license_policy", "Presumption of denial.");
+        json.WriteString("license_requirement", "For all items subject to the EAR.");
+        json.WriteString("name", e.Name);
+        json.WriteStartArray("programs");
+        foreach (var program in e.Programs ?? [])
+        {
+            json.WriteStringValue(program);
+        }
+
+        json.WriteEndArray();
+        json.WriteNull("remarks");
+        json.WriteString("source", e.Source);
+        json.WriteString("source_list_url", "https://www.bis.doc.gov/index.php/documents/regulations-docs/2326-supplement-no-4-to-part-744-entity-list-4/file");
+        json.WriteString("start_date", e.StartDate);
+        json.WriteString("type", e.Type);
+        json.WriteEndObject();
     }
 }
