@@ -48,6 +48,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISourceChecker, TermsChecker>();
         services.AddSingleton<ISourceChecker, ReachabilityChecker>();
+        services.AddComplianceWatchRegulatory();
         services.AddSingleton<CheckRunner>();
         return services;
     }
@@ -97,6 +98,7 @@ public static class InfrastructureServiceCollectionExtensions
                 pipeline.AddTimeout(options.AttemptTimeout);
             });
         services.AddComplianceWatchProbes();
+        services.AddStreamingFetcher();
         return services;
     }
 
