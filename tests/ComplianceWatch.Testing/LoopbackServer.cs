@@ -146,7 +146,7 @@ public sealed class LoopbackServer : IAsyncDisposable
         {
             context.Response.Headers.ContentEncoding = "gzip";
             using var buffer = new MemoryStream();
-            await using (var gzip = new GZipStream(buffer, CompressionLevel.SmallestSize, leaveOpen: true))
+            await using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
             {
                 await gzip.WriteAsync(body);
             }
