@@ -30,31 +30,46 @@ public static class TextNormalizer
 
     public static string CollapseWhitespace(string text)
     {
-        var builder = new StringBuilder(text.Length);
-        var pendingSpace = false;
-        foreach (var c in text)
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length == 0)
         {
-            if (c is '\u200B' or '\u200C' or '\u200D' or '\u2060' or '\uFEFF' or '\u00AD')
-            {
-                continue; // zero-width characters and soft hyphens carry no meaning
-            }
-
-            if (char.IsWhiteSpace(c) || char.IsControl(c))
-            {
-                pendingSpace = builder.Length > 0;
-                continue;
-            }
-
-            if (pendingSpace)
-            {
-                builder.Append(' ');
-                pendingSpace = false;
-            }
-
-            builder.Append(c);
+            return text;
         }
 
-        return builder.ToString();
+        // one pass over a pooled buffer: this runs on every line of every page, so no per-character appends
+        var buffer = System.Buffers.ArrayPool<char>.Shared.Rent(text.Length);
+        try
+        {
+            var length = 0;
+            var pendingSpace = false;
+            foreach (var c in text)
+            {
+                if (c is '\u200B' or '\u200C' or '\u200D' or '\u2060' or '\uFEFF' or '\u00AD')
+                {
+                    continue; // zero-width characters and soft hyphens carry no meaning
+                }
+
+                if (char.IsWhiteSpace(c) || char.IsControl(c))
+                {
+                    pendingSpace = length > 0;
+                    continue;
+                }
+
+                if (pendingSpace)
+                {
+                    buffer[length++] = ' ';
+                    pendingSpace = false;
+                }
+
+                buffer[length++] = c;
+            }
+
+            return text.AsSpan().SequenceEqual(buffer.AsSpan(0, length)) ? text : new string(buffer, 0, length);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<char>.Shared.Return(buffer);
+        }
     }
 
     public static IReadOnlyList<Regex> CompileIgnore(IReadOnlyList<string> patterns) =>
