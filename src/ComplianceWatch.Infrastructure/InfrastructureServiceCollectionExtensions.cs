@@ -1,11 +1,16 @@
 using System.Net;
 using ComplianceWatch.Core;
+using ComplianceWatch.Core.Audits;
+using ComplianceWatch.Core.Catalog;
 using ComplianceWatch.Core.Fetching;
 using ComplianceWatch.Core.Pipeline;
+using ComplianceWatch.Core.Scheduling;
 using ComplianceWatch.Core.Store;
 using ComplianceWatch.Core.Terms;
 using ComplianceWatch.Infrastructure.Embedded;
 using ComplianceWatch.Infrastructure.Http;
+using ComplianceWatch.Infrastructure.Queues;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -27,6 +32,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISourceChecker, TermsChecker>();
         services.AddSingleton<CheckRunner>();
+        services.AddSingleton<SourceHealthRecorder>();
         return services;
     }
 
@@ -76,6 +82,47 @@ public static class InfrastructureServiceCollectionExtensions
             });
         return services;
     }
+
+    /// <summary>
+    /// Scheduled checks with fan-out, check jobs and on-demand audits (options section <c>ComplianceWatch:FanOut</c>,
+    /// validated at start). Needs an <see cref="ICatalogProvider"/>, an <see cref="ICheckJobSender"/> and an <see cref="IAuditRunStore"/>.
+    /// </summary>
+    public static IServiceCollection AddComplianceWatchFanOut(this IServiceCollection services)
+    {
+        services.AddOptions<FanOutOptions>()
+            .BindConfiguration(FanOutOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<ScheduledChecks>();
+        services.AddSingleton<AuditService>();
+        return services;
+    }
+
+    /// <summary>Check jobs on the Storage queue <paramref name="queueName"/> of the storage connection <paramref name="connectionName"/> (Functions conventions).</summary>
+    public static IServiceCollection AddStorageQueueCheckJobs(this IServiceCollection services, string connectionName, Func<IServiceProvider, string> queueName) =>
+        services.AddSingleton<ICheckJobSender>(sp => new StorageQueueCheckJobSender(
+            StorageConnection.CreateQueueServiceClient(sp.GetRequiredService<IConfiguration>(), connectionName, StorageQueueCheckJobSender.ClientOptions())
+                .GetQueueClient(queueName(sp))));
+
+    /// <summary>
+    /// The state of a long-running host, from its settings: the embedded store when <c>ComplianceWatch:StateDirectory</c>
+    /// is set (a local run without Azure), else Azure Table Storage.
+    /// </summary>
+    public static IServiceCollection AddComplianceWatchAzure(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (configuration[$"{ComplianceWatchOptions.SectionName}:StateDirectory"] is { Length: > 0 } directory)
+        {
+            services.AddEmbeddedStateStore(directory);
+            services.AddEmbeddedAuditRunStore(directory);
+        }
+
+        return services;
+    }
+
+    /// <summary>Audit runs kept in the embedded store's directory.</summary>
+    public static IServiceCollection AddEmbeddedAuditRunStore(this IServiceCollection services, string directory) =>
+        services.AddSingleton<IAuditRunStore>(new EmbeddedAuditRunStore(directory));
 
     /// <summary>The embedded file store in <paramref name="directory"/>.</summary>
     public static IServiceCollection AddEmbeddedStateStore(this IServiceCollection services, string directory) =>
