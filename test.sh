@@ -16,9 +16,14 @@ if ! dotnet build ComplianceWatch.sln -c Release -nologo -v quiet; then
 fi
 
 echo "== test"
-dotnet test ComplianceWatch.sln -c Release --no-build -nologo \
-  --logger "trx" --results-directory "$results" -- RunConfiguration.TestSessionTimeout=3000000
-test_status=$?
+# one run per test project, each with its own TRX file (names must not collide)
+test_status=0
+for project in tests/*/*.Tests.csproj; do
+  name=$(basename "$project" .csproj)
+  echo "-- $name"
+  dotnet test "$project" -c Release --no-build -nologo \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results" || test_status=$?
+done
 
 passed=0; failed=0; total=0
 shopt -s nullglob
@@ -32,7 +37,12 @@ for trx in "${trx_files[@]}"; do
 done
 
 # a test project that crashed or never reported counts as a failure
-if [ "${#trx_files[@]}" -eq 0 ] || { [ "$test_status" -ne 0 ] && [ "$failed" -eq 0 ]; }; then
+projects=(tests/*/*.Tests.csproj)
+missing=$(( ${#projects[@]} - ${#trx_files[@]} ))
+if [ "$missing" -gt 0 ]; then
+  echo "$missing test project(s) produced no results"
+  failed=$((failed + missing))
+elif [ "$test_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=$((failed + 1))
 fi
 

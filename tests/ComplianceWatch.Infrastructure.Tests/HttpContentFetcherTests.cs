@@ -106,6 +106,25 @@ public sealed class HttpContentFetcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Fetch_RetryAfter_IsHonouredBeforeTheRetry()
+    {
+        server.Set("busy", new Page { Status = 503, Body = "busy", Headers = new Dictionary<string, string> { ["Retry-After"] = "2" } });
+        var result = await FetchAsync(server.Url("busy"));
+        Assert.Equal(ErrorCategories.Http5xx, result.ErrorCategory);
+        var times = server.Arrivals.Where(a => a.Path == "/busy").Select(a => a.At).ToArray();
+        Assert.Equal(2, times.Length);
+        Assert.True(times[1] - times[0] >= TimeSpan.FromSeconds(1.9), $"retried after {(times[1] - times[0]).TotalMilliseconds} ms despite Retry-After: 2");
+    }
+
+    [Fact]
+    public async Task Fetch_ClientError_IsNotRetried()
+    {
+        server.Set("gone", new Page { Status = 404, Body = "gone" });
+        await FetchAsync(server.Url("gone"));
+        Assert.Equal(1, server.CountRequests("gone"));
+    }
+
+    [Fact]
     public async Task Fetch_CloudflareChallenge_IsBotChallenge()
     {
         server.Set("cf", new Page

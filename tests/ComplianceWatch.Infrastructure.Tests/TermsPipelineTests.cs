@@ -316,3 +316,36 @@ public sealed class TermsPipelineTests : IAsyncLifetime
         Assert.Equal(["2. Not in the EU."], change.Data.Diff.Removed);
     }
 }
+
+public sealed class CheckRunnerPolitenessTests : IAsyncLifetime
+{
+    private readonly TempDirectory directory = new();
+    private LoopbackServer server = null!;
+
+    public async Task InitializeAsync() => server = await LoopbackServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await server.DisposeAsync();
+        directory.Dispose();
+    }
+
+    [Fact]
+    public async Task ManySourcesOnOneHost_AreCheckedAtMostPerHostLimitAtOnce_AndAllRecorded()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            server.Set($"p/{i}", new Page { Body = $"<html><body><main><p>Page {i}</p></main></body></html>", Delay = TimeSpan.FromMilliseconds(100) });
+        }
+
+        await using var host = new PipelineHost(directory.File("state"), settings: new Dictionary<string, string?>
+        {
+            ["ComplianceWatch:MaxConcurrency"] = "8",
+            ["ComplianceWatch:MaxConnectionsPerHost"] = "2",
+        });
+        var report = await host.CheckAsync(Catalogs.Many(Enumerable.Range(0, 20).Select(i => ($"page-{i}", server.Url($"p/{i}")))));
+        Assert.Equal(20, report.Baselined);
+        Assert.InRange(server.MaxInFlight, 1, 2);
+        Assert.Equal(20, (await host.Store.ListAsync()).Count);
+    }
+}

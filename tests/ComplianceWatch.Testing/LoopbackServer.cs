@@ -39,6 +39,16 @@ public sealed class LoopbackServer : IAsyncDisposable
 
     public ConcurrentQueue<string> Requests { get; } = new();
 
+    /// <summary>Each request's path and arrival time (monotonic), in arrival order.</summary>
+    public ConcurrentQueue<(string Path, TimeSpan At)> Arrivals { get; } = new();
+
+    /// <summary>The most requests that were in flight at once.</summary>
+    public int MaxInFlight => maxInFlight;
+
+    private readonly System.Diagnostics.Stopwatch clock = System.Diagnostics.Stopwatch.StartNew();
+    private int inFlight;
+    private int maxInFlight;
+
     /// <summary>Conditional requests answered 304.</summary>
     public int NotModifiedCount => notModified;
 
@@ -70,6 +80,25 @@ public sealed class LoopbackServer : IAsyncDisposable
     {
         var path = context.Request.Path.Value ?? "/";
         Requests.Enqueue(path);
+        Arrivals.Enqueue((path, clock.Elapsed));
+        var now = Interlocked.Increment(ref inFlight);
+        for (var seen = maxInFlight; now > seen; seen = maxInFlight)
+        {
+            Interlocked.CompareExchange(ref maxInFlight, now, seen);
+        }
+
+        try
+        {
+            await ServeAsync(context, path);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref inFlight);
+        }
+    }
+
+    private async Task ServeAsync(HttpContext context, string path)
+    {
         if (!pages.TryGetValue(path, out var page))
         {
             context.Response.StatusCode = 404;
