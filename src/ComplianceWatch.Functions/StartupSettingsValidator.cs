@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using ComplianceWatch.Core.Catalog;
 using ComplianceWatch.Core.Scheduling;
+using ComplianceWatch.Infrastructure;
 using ComplianceWatch.Infrastructure.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -49,6 +50,8 @@ public sealed partial class StartupSettingsValidator(IConfiguration configuratio
             failures.Add(storage);
         }
 
+        failures.AddRange(AzureSettings.From(configuration).Problems(publisherRequired: !IsDisabled(configuration, FunctionNames.RelayOutbox)));
+
         try
         {
             CatalogLoader.Parse(File.ReadAllText(options.CatalogPath), options.CatalogPath);
@@ -79,6 +82,14 @@ public sealed partial class StartupSettingsValidator(IConfiguration configuratio
             .Distinct(StringComparer.OrdinalIgnoreCase)
             .Order(StringComparer.Ordinal)
             .Select(key => $"{key}: unresolved Key Vault reference: the app could not read the secret (grant its identity 'Key Vault Secrets User', check that the secret exists, and that keyVaultReferenceIdentity names the identity)");
+    }
+
+    /// <summary>Whether a function is switched off by <c>AzureWebJobs.NAME.Disabled</c> (or <c>AzureWebJobs__NAME__Disabled</c>).</summary>
+    public static bool IsDisabled(IConfiguration configuration, string function)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var value = configuration[$"AzureWebJobs.{function}.Disabled"] ?? configuration[$"AzureWebJobs:{function}:Disabled"];
+        return bool.TryParse(value, out var disabled) ? disabled : value == "1";
     }
 
     private static bool IsKeyVaultReference(string value) => value.TrimStart().StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase);

@@ -1,7 +1,10 @@
 using System.Net;
+using Azure.Data.Tables;
+using Azure.Messaging.ServiceBus;
 using ComplianceWatch.Core;
 using ComplianceWatch.Core.Audits;
 using ComplianceWatch.Core.Catalog;
+using ComplianceWatch.Core.Events;
 using ComplianceWatch.Core.Fetching;
 using ComplianceWatch.Core.Pipeline;
 using ComplianceWatch.Core.Scheduling;
@@ -11,7 +14,11 @@ using ComplianceWatch.Infrastructure.Embedded;
 using ComplianceWatch.Infrastructure.Http;
 using ComplianceWatch.Infrastructure.Queues;
 using Microsoft.Extensions.Configuration;
+using ComplianceWatch.Infrastructure.ServiceBus;
+using ComplianceWatch.Infrastructure.Tables;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -105,16 +112,36 @@ public static class InfrastructureServiceCollectionExtensions
                 .GetQueueClient(queueName(sp))));
 
     /// <summary>
-    /// The state of a long-running host, from its settings: the embedded store when <c>ComplianceWatch:StateDirectory</c>
-    /// is set (a local run without Azure), else Azure Table Storage.
+    /// The Azure adapters of a long-running host, from its settings:
+    /// <list type="bullet">
+    /// <item>state and audit runs: the embedded store when <c>ComplianceWatch:StateDirectory</c> is set (a local run
+    /// without Azure), else Azure Table Storage at <c>ComplianceWatch:Storage:TableEndpoint</c> (managed identity) or
+    /// <c>ComplianceWatch:Storage:ConnectionString</c> (Azurite), table <c>ComplianceWatch:Storage:Table</c>;</item>
+    /// <item>publishing: Service Bus at <c>ServiceBusConnection</c> (a connection string) or
+    /// <c>ServiceBusConnection:fullyQualifiedNamespace</c> (managed identity), topic <c>ComplianceWatch:ServiceBus:Topic</c>
+    /// (default <c>changes</c>), with the outbox relay.</item>
+    /// </list>
+    /// Nothing is contacted until first use; a host validates that the settings it needs are present (see <see cref="AzureSettings"/>).
     /// </summary>
     public static IServiceCollection AddComplianceWatchAzure(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        if (configuration[$"{ComplianceWatchOptions.SectionName}:StateDirectory"] is { Length: > 0 } directory)
+        var settings = AzureSettings.From(configuration);
+        if (settings.StateDirectory is { } directory)
         {
             services.AddEmbeddedStateStore(directory);
             services.AddEmbeddedAuditRunStore(directory);
+        }
+        else if (settings.TableConnection is { } tables)
+        {
+            services.AddTableStateStore(tables, settings.TableName);
+            var audits = TableStateStore.CreateClient(tables, settings.TableName + "audits");
+            services.AddSingleton<IAuditRunStore>(new TableAuditRunStore(audits));
+        }
+
+        if (settings.ServiceBusConnection is { } serviceBus)
+        {
+            services.AddServiceBusEventPublisher(serviceBus, settings.Topic);
         }
 
         return services;
@@ -127,4 +154,38 @@ public static class InfrastructureServiceCollectionExtensions
     /// <summary>The embedded file store in <paramref name="directory"/>.</summary>
     public static IServiceCollection AddEmbeddedStateStore(this IServiceCollection services, string directory) =>
         services.AddSingleton<IStateStore>(new EmbeddedStateStore(directory));
+
+    /// <summary>
+    /// The Azure Table Storage store: <paramref name="connection"/> is a connection string (Azurite's included) or the
+    /// table endpoint URI, which authenticates with <c>DefaultAzureCredential</c>. Nothing is contacted until first use.
+    /// </summary>
+    public static IServiceCollection AddTableStateStore(this IServiceCollection services, string connection, string? tableName = null, TableClientOptions? options = null)
+    {
+        var client = TableStateStore.CreateClient(connection, tableName, options); // a malformed connection string fails here
+        return services.AddTableStateStore(client);
+    }
+
+    /// <summary>
+    /// Publishing to the Service Bus topic <paramref name="topic"/> (<paramref name="connection"/>: a connection string,
+    /// or the namespace, with <c>DefaultAzureCredential</c>), and the outbox relay that drives it.
+    /// </summary>
+    public static IServiceCollection AddServiceBusEventPublisher(this IServiceCollection services, string connection, string topic, ServiceBusClientOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(topic);
+        var client = ServiceBusEventPublisher.CreateClient(connection, options); // a malformed connection string fails here
+        services.AddSingleton(client);
+        services.AddSingleton(sp => sp.GetRequiredService<ServiceBusClient>().CreateSender(topic));
+        services.AddSingleton<IEventPublisher, ServiceBusEventPublisher>();
+        return services.AddOutboxRelay();
+    }
+
+    /// <summary>The relay from the store's outbox to whichever <see cref="IEventPublisher"/> is registered.</summary>
+    public static IServiceCollection AddOutboxRelay(this IServiceCollection services)
+    {
+        services.TryAddSingleton<OutboxRelay>();
+        return services;
+    }
+
+    public static IServiceCollection AddTableStateStore(this IServiceCollection services, TableClient client) =>
+        services.AddSingleton<IStateStore>(sp => new TableStateStore(client, sp.GetService<ILogger<TableStateStore>>()));
 }

@@ -7,12 +7,15 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ComplianceWatch.Infrastructure.Tests;
 
-/// <summary>The production service graph (real HTTP fetcher, real embedded store) with test settings.</summary>
+/// <summary>
+/// The production service graph (real HTTP fetcher, real store) with test settings. The store is the embedded store
+/// in <c>stateDirectory</c> unless <c>store</c> registers another one (Table Storage on Azurite).
+/// </summary>
 public sealed class PipelineHost : IAsyncDisposable
 {
     private readonly ServiceProvider provider;
 
-    public PipelineHost(string stateDirectory, bool allowPrivateNetwork = true, IDictionary<string, string?>? settings = null, TimeProvider? time = null)
+    public PipelineHost(string stateDirectory, bool allowPrivateNetwork = true, IDictionary<string, string?>? settings = null, TimeProvider? time = null, Action<IServiceCollection>? store = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -32,7 +35,15 @@ public sealed class PipelineHost : IAsyncDisposable
         services.AddLogging();
         services.AddComplianceWatchCore();
         services.AddComplianceWatchHttp();
-        services.AddEmbeddedStateStore(stateDirectory);
+        if (store is null)
+        {
+            services.AddEmbeddedStateStore(stateDirectory);
+        }
+        else
+        {
+            store(services);
+        }
+
         if (time is not null)
         {
             services.AddSingleton(time);

@@ -155,6 +155,7 @@ public abstract class StateStoreContract
     [InlineData("https://example.com/a/b?c=d#e")]
     [InlineData("back\\slash/and#hash?q")]
     [InlineData("control\u0001char")]
+    [InlineData("100%25 off, 50% more")]
     [InlineData("中文来源")]
     public async Task Commit_AnySourceIdString_IsSafeAsKey(string sourceId)
     {

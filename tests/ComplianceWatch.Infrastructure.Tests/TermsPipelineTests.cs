@@ -7,11 +7,12 @@ using ComplianceWatch.Testing;
 namespace ComplianceWatch.Infrastructure.Tests;
 
 /// <summary>
-/// The terms pipeline end to end: real HTTP on loopback, real extraction, the real embedded store.
+/// The terms pipeline end to end: real HTTP on loopback, real extraction, the real embedded store. Derived classes
+/// run the same scenarios on another store (<see cref="TableTermsPipelineTests"/>).
 /// </summary>
-public sealed class TermsPipelineTests : IAsyncLifetime
+public class TermsPipelineTests : IAsyncLifetime
 {
-    private const string Page1 = """
+    protected const string Page1 = """
         <html><head><title>Terms</title><style>p{color:red}</style><script>var t = Date.now();</script></head>
         <body>
           <nav>Home | Pricing</nav>
@@ -29,22 +30,30 @@ public sealed class TermsPipelineTests : IAsyncLifetime
     private LoopbackServer server = null!;
     private PipelineHost host = null!;
 
-    public async Task InitializeAsync()
+    /// <summary>A host on the store named <paramref name="store"/>: hosts created with the same name share one store.</summary>
+    protected virtual PipelineHost CreateHost(string store, IDictionary<string, string?>? settings = null) =>
+        new(directory.File(store), settings: settings);
+
+    public virtual async Task InitializeAsync()
     {
         server = await LoopbackServer.StartAsync();
-        host = new PipelineHost(directory.File("state"));
+        host = CreateHost("state");
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await host.DisposeAsync();
         await server.DisposeAsync();
         directory.Dispose();
     }
 
-    private string TextCatalog(string select = "main") => Catalogs.Terms(server.Url("terms"), select: select, remove: [".banner"]);
+    protected LoopbackServer Server => server;
 
-    private string ListCatalog() => Catalogs.Terms(server.Url("terms"), select: "main ul", extract: "list");
+    protected PipelineHost Host => host;
+
+    protected string TextCatalog(string select = "main") => Catalogs.Terms(server.Url("terms"), select: select, remove: [".banner"]);
+
+    protected string ListCatalog() => Catalogs.Terms(server.Url("terms"), select: "main ul", extract: "list");
 
     [Fact]
     public async Task FirstCheck_RecordsBaselineAndReportsNoChange()
@@ -196,7 +205,7 @@ public sealed class TermsPipelineTests : IAsyncLifetime
     [MemberData(nameof(Failures))]
     public async Task Error_KeepsBaselineRaisesNoEvent_AndRecoveryReportsNoChange(string category, Page failure)
     {
-        await using var capped = new PipelineHost(directory.File("capped"), settings: new Dictionary<string, string?> { ["ComplianceWatch:MaxResponseBytes"] = "200000" });
+        await using var capped = CreateHost("capped", new Dictionary<string, string?> { ["ComplianceWatch:MaxResponseBytes"] = "200000" });
         server.Set("terms", Page1);
         await capped.CheckAsync(TextCatalog());
         var baseline = (await capped.Store.GetAsync("test-terms")).Snapshot!;
@@ -297,7 +306,7 @@ public sealed class TermsPipelineTests : IAsyncLifetime
         await host.CheckAsync(TextCatalog());
         server.Set("terms", Page1.Replace("<li>China</li>", "<li>Vietnam</li>", StringComparison.Ordinal));
 
-        await using var other = new PipelineHost(directory.File("state"));
+        await using var other = CreateHost("state");
         var runs = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => (i % 2 == 0 ? host : other).CheckAsync(TextCatalog())));
         Assert.Single(runs.SelectMany(r => r.Changes));
         Assert.Single((await host.Store.GetAsync("test-terms")).PendingEvents);
