@@ -5,6 +5,8 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
+using OpenTelemetry;
 
 // The ComplianceWatch Functions app: thin triggers over the same Core pipeline the tool runs. Every setting it needs
 // is validated when the host starts; a missing or invalid one, or an unresolved Key Vault reference, stops it with a
@@ -22,8 +24,8 @@ builder.Services
     .AddComplianceWatchApi()                            // Api: the audit API's handlers
     .AddComplianceWatchFunctions();                     // this app: its settings, catalog, check queue, fan-out, relay
 
-builder.Services
-    .AddApplicationInsightsTelemetryWorkerService()
-    .ConfigureFunctionsApplicationInsights();
+builder.Services.AddOpenTelemetry()
+    .UseFunctionsWorkerDefaults()
+    .UseAzureMonitorWhenConfigured(builder.Configuration);
 
 builder.Build().Run();
