@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: builds, starts what the tests need, runs every test project, and ends with the line
 # "N passed, N failed" summed from the TRX results (exit 0 only when nothing failed).
+#
+# What the tests need: Azurite (the Azure Storage emulator) for the Table Storage tests. Unless
+# COMPLIANCEWATCH_TEST_AZURITE already names one, this script installs the version pinned in tools/azurite (npm) if it
+# is absent, starts it on 127.0.0.1 with in-memory persistence on ports the system picks, exports its connection
+# string as COMPLIANCEWATCH_TEST_AZURITE, and stops it (by its PID) when the script exits.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -8,11 +13,61 @@ results="$PWD/.test-results"
 rm -rf "$results"
 mkdir -p "$results"
 
-echo "== build"
-if ! dotnet build ComplianceWatch.sln -c Release -nologo -v quiet; then
-  echo "build failed"
+fail() {
+  echo "$1"
   echo "0 passed, 1 failed"
   exit 1
+}
+
+azurite_pid=""
+azurite_dir=""
+stop_azurite() {
+  if [ -n "$azurite_pid" ] && kill -0 "$azurite_pid" 2>/dev/null; then
+    kill "$azurite_pid" 2>/dev/null
+    wait "$azurite_pid" 2>/dev/null
+  fi
+  [ -n "$azurite_dir" ] && rm -rf "$azurite_dir"
+}
+trap stop_azurite EXIT
+trap 'exit 130' INT TERM
+
+if [ -z "${COMPLIANCEWATCH_TEST_AZURITE:-}" ]; then
+  echo "== azurite"
+  azurite="tools/azurite/node_modules/.bin/azurite"
+  if [ ! -x "$azurite" ]; then
+    command -v npm >/dev/null 2>&1 || fail "Node.js and npm are required to install Azurite (tools/azurite)"
+    (cd tools/azurite && npm ci --no-audit --no-fund --loglevel=error) || fail "installing Azurite (npm ci in tools/azurite) failed"
+  fi
+
+  azurite_dir=$(mktemp -d)
+  # port 0: the system picks free ports and Azurite prints them, so parallel runs never collide
+  "$azurite" --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
+    --blobPort 0 --queuePort 0 --tablePort 0 \
+    --inMemoryPersistence --disableTelemetry --silent --skipApiVersionCheck \
+    >"$azurite_dir/azurite.log" 2>&1 &
+  azurite_pid=$!
+
+  port_of() { sed -n "s|.*$1 service is successfully listening at http://127.0.0.1:\([0-9]*\).*|\1|p" "$azurite_dir/azurite.log" | head -n 1; }
+  table_port=""; queue_port=""; blob_port=""
+  for _ in $(seq 1 300); do
+    table_port=$(port_of Table); queue_port=$(port_of Queue); blob_port=$(port_of Blob)
+    [ -n "$table_port" ] && [ -n "$queue_port" ] && [ -n "$blob_port" ] && break
+    kill -0 "$azurite_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -z "$table_port" ] || [ -z "$queue_port" ] || [ -z "$blob_port" ]; then
+    cat "$azurite_dir/azurite.log"
+    fail "Azurite did not start"
+  fi
+
+  key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+  export COMPLIANCEWATCH_TEST_AZURITE="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blob_port/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue_port/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table_port/devstoreaccount1;"
+  echo "Azurite (pid $azurite_pid): table $table_port, queue $queue_port, blob $blob_port"
+fi
+
+echo "== build"
+if ! dotnet build ComplianceWatch.sln -c Release -nologo -v quiet; then
+  fail "build failed"
 fi
 
 echo "== test"

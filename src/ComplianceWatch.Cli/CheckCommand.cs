@@ -56,6 +56,7 @@ internal static class CheckCommand
             report = await runner.RunAsync(catalog, sources, null, cancellationToken);
         }
 
+        var relayed = await RelayAsync(services, environment, cancellationToken);
         if (json)
         {
             await environment.Out.WriteLineAsync(JsonSerializer.Serialize(report, JsonDefaults.Indented));
@@ -63,9 +64,34 @@ internal static class CheckCommand
         else
         {
             Render(report, environment, quiet);
+            if (!quiet && relayed is { } relay && relay.Published + relay.Pending > 0)
+            {
+                await environment.Out.WriteLineAsync($"{relay.Published} change events published, {relay.Pending} pending");
+            }
         }
 
         return report;
+    }
+
+    /// <summary>
+    /// After a check, the outbox relay publishes what is pending (this run's events and any a previous run left behind)
+    /// when a publisher is configured; a failure leaves the events pending for the next run and is reported on stderr.
+    /// Without a publisher the events stay in the outbox for the local dispatcher.
+    /// </summary>
+    private static async Task<RelayResult?> RelayAsync(IServiceProvider services, CliEnvironment environment, CancellationToken cancellationToken)
+    {
+        if (services.GetService<OutboxRelay>() is not { } relay)
+        {
+            return null;
+        }
+
+        var result = await relay.RelayAsync(cancellationToken);
+        foreach (var failure in result.Failures)
+        {
+            await environment.Error.WriteLineAsync($"warning: publishing failed, the events stay pending for the next run: {failure}");
+        }
+
+        return result;
     }
 
     private static void Render(CheckReport report, CliEnvironment environment, bool quiet)

@@ -32,6 +32,27 @@ public static class CliApp
         Recursive = true,
     };
 
+    internal static readonly Option<string> StorageOption = new("--storage")
+    {
+        Description = "Azure Table Storage instead of the embedded store: a connection string (Azurite's included) or the table endpoint URI (signs in with DefaultAzureCredential)",
+        Recursive = true,
+    };
+
+    internal static readonly Option<string> ServiceBusOption = new("--service-bus")
+    {
+        Description = "Publish change events on Azure Service Bus: a connection string or the namespace (signs in with DefaultAzureCredential)",
+        Recursive = true,
+    };
+
+    internal static readonly Option<string> TopicOption = new("--topic")
+    {
+        Description = $"The Service Bus topic (default '{DefaultTopic}')",
+        Recursive = true,
+    };
+
+    /// <summary>The Service Bus topic when neither <c>--topic</c> nor the setting names one.</summary>
+    public const string DefaultTopic = "changes";
+
     internal static readonly Option<bool> AllowPrivateOption = new("--allow-private-network")
     {
         Description = "Allow fetching loopback and private addresses (link-local and metadata addresses stay refused)",
@@ -48,6 +69,9 @@ public static class CliApp
         var root = new RootCommand("ComplianceWatch: watch AI providers' terms, endpoint reachability and US export-control announcements.");
         root.Options.Add(CatalogOption);
         root.Options.Add(StateOption);
+        root.Options.Add(StorageOption);
+        root.Options.Add(ServiceBusOption);
+        root.Options.Add(TopicOption);
         root.Options.Add(AllowPrivateOption);
         root.Options.Add(JsonOption);
         root.Options.Add(QuietOption);
@@ -120,11 +144,72 @@ public static class CliApp
         });
         services.AddComplianceWatchCore();
         services.AddComplianceWatchHttp();
-        services.AddEmbeddedStateStore(parse.GetValue(StateOption)!); // touches the disk only on the first commit
+        AddStore(services, parse, configuration);
+        AddPublishing(services, parse, configuration);
 
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         _ = provider.GetRequiredService<IOptions<ComplianceWatchOptions>>().Value; // a bad setting stops here, naming it
         return provider;
+    }
+
+    /// <summary>
+    /// The store: <c>--storage</c> (or the setting <c>ComplianceWatch:Storage:ConnectionString</c>, unless <c>--state</c>
+    /// is given) selects Azure Table Storage; otherwise the embedded store in <c>--state</c>.
+    /// </summary>
+    private static void AddStore(IServiceCollection services, ParseResult parse, IConfiguration configuration)
+    {
+        var stateGiven = parse.GetResult(StateOption) is { Implicit: false };
+        var storage = parse.GetValue(StorageOption);
+        if (storage is not null && stateGiven)
+        {
+            throw new UsageException("--state and --storage are mutually exclusive: use the embedded store in a directory or Azure Table Storage, not both");
+        }
+
+        storage ??= stateGiven ? null : configuration[$"{ComplianceWatchOptions.SectionName}:Storage:ConnectionString"];
+        if (string.IsNullOrWhiteSpace(storage))
+        {
+            services.AddEmbeddedStateStore(parse.GetValue(StateOption)!); // touches the disk only on the first commit
+            return;
+        }
+
+        var table = configuration[$"{ComplianceWatchOptions.SectionName}:Storage:TableName"];
+        try
+        {
+            services.AddTableStateStore(storage, table);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
+        {
+            // the connection string holds a secret: name the option, never echo its value
+            throw new UsageException($"--storage (or ComplianceWatch:Storage:ConnectionString): not a storage connection string or table endpoint URI ({ex.GetType().Name})");
+        }
+    }
+
+    /// <summary>
+    /// Publishing: with <c>--service-bus</c> (or <c>ComplianceWatch:ServiceBus:ConnectionString</c>) the outbox relay
+    /// publishes each check's change events on the topic; without it they stay in the outbox for the local dispatcher.
+    /// </summary>
+    private static void AddPublishing(IServiceCollection services, ParseResult parse, IConfiguration configuration)
+    {
+        var connection = parse.GetValue(ServiceBusOption) ?? configuration[$"{ComplianceWatchOptions.SectionName}:ServiceBus:ConnectionString"];
+        var topic = parse.GetValue(TopicOption) ?? configuration[$"{ComplianceWatchOptions.SectionName}:ServiceBus:Topic"];
+        if (string.IsNullOrWhiteSpace(connection))
+        {
+            if (parse.GetValue(TopicOption) is not null)
+            {
+                throw new UsageException("--topic needs --service-bus (or the setting ComplianceWatch:ServiceBus:ConnectionString)");
+            }
+
+            return;
+        }
+
+        try
+        {
+            services.AddServiceBusEventPublisher(connection, string.IsNullOrWhiteSpace(topic) ? DefaultTopic : topic);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
+        {
+            throw new UsageException($"--service-bus (or ComplianceWatch:ServiceBus:ConnectionString): not a Service Bus connection string or namespace ({ex.GetType().Name})");
+        }
     }
 
     internal static Task<SourceCatalog> LoadCatalogAsync(ParseResult parse, CancellationToken cancellationToken) =>

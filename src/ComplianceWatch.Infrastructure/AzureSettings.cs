@@ -10,9 +10,10 @@ public sealed record AzureSettings
     public const string StateDirectoryKey = ComplianceWatchOptions.SectionName + ":StateDirectory";
     public const string TableEndpointKey = ComplianceWatchOptions.SectionName + ":Storage:TableEndpoint";
     public const string StorageConnectionStringKey = ComplianceWatchOptions.SectionName + ":Storage:ConnectionString";
-    public const string TableNameKey = ComplianceWatchOptions.SectionName + ":Storage:Table";
+    public const string TableNameKey = ComplianceWatchOptions.SectionName + ":Storage:TableName";
     public const string ServiceBusConnectionKey = "ServiceBusConnection";
     public const string TopicKey = ComplianceWatchOptions.SectionName + ":ServiceBus:Topic";
+    public const string ServiceBusConnectionStringKey = ComplianceWatchOptions.SectionName + ":ServiceBus:ConnectionString";
 
     public string? StateDirectory { get; init; }
     public string? TableConnection { get; init; }
@@ -29,7 +30,8 @@ public sealed record AzureSettings
             StateDirectory = Value(configuration[StateDirectoryKey]),
             TableConnection = Value(configuration[TableEndpointKey]) ?? Value(configuration[StorageConnectionStringKey]),
             TableName = Value(configuration[TableNameKey]) ?? TableStateStore.DefaultTableName,
-            ServiceBusConnection = Value(configuration[ServiceBusConnectionKey]) ?? Value(configuration[ServiceBusConnectionKey + ":fullyQualifiedNamespace"]),
+            ServiceBusConnection = Value(configuration[ServiceBusConnectionKey]) ?? Value(configuration[ServiceBusConnectionKey + ":fullyQualifiedNamespace"])
+                ?? Value(configuration[ServiceBusConnectionStringKey]),
             Topic = Value(configuration[TopicKey]) ?? "changes",
         };
     }

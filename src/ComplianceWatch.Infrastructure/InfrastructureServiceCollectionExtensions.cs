@@ -116,7 +116,7 @@ public static class InfrastructureServiceCollectionExtensions
     /// <list type="bullet">
     /// <item>state and audit runs: the embedded store when <c>ComplianceWatch:StateDirectory</c> is set (a local run
     /// without Azure), else Azure Table Storage at <c>ComplianceWatch:Storage:TableEndpoint</c> (managed identity) or
-    /// <c>ComplianceWatch:Storage:ConnectionString</c> (Azurite), table <c>ComplianceWatch:Storage:Table</c>;</item>
+    /// <c>ComplianceWatch:Storage:ConnectionString</c> (Azurite), table <c>ComplianceWatch:Storage:TableName</c>;</item>
     /// <item>publishing: Service Bus at <c>ServiceBusConnection</c> (a connection string) or
     /// <c>ServiceBusConnection:fullyQualifiedNamespace</c> (managed identity), topic <c>ComplianceWatch:ServiceBus:Topic</c>
     /// (default <c>changes</c>), with the outbox relay.</item>

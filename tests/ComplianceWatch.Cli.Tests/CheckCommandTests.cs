@@ -3,8 +3,11 @@ using ComplianceWatch.Testing;
 
 namespace ComplianceWatch.Cli.Tests;
 
-/// <summary><c>check</c> through the tool's entry point against pages served on loopback.</summary>
-public sealed class CheckCommandTests : IAsyncLifetime
+/// <summary>
+/// <c>check</c> through the tool's entry point against pages served on loopback, with the embedded store; derived
+/// classes run the same tests on another store (<see cref="TableStorageCheckCommandTests"/>).
+/// </summary>
+public class CheckCommandTests : IAsyncLifetime
 {
     private const string Countries = "<html><body><nav>menu</nav><main><h1>Supported countries</h1><ul><li>France</li><li>China</li><li>Japan</li></ul></main></body></html>";
 
@@ -12,21 +15,44 @@ public sealed class CheckCommandTests : IAsyncLifetime
     private LoopbackServer server = null!;
     private string catalog = null!;
 
-    public async Task InitializeAsync()
+    /// <summary>The options that select the store under test.</summary>
+    protected virtual string[] StoreArgs => ["--state", directory.File("state")];
+
+    /// <summary>Runs the tool in process with the settings of the store under test.</summary>
+    protected virtual Task<CliResult> RunAsync(params string[] args) => CliRunner.RunAsync(args);
+
+    /// <summary>Replaces <paramref name="original"/> by <paramref name="replacement"/> inside a stored history entry, as an insider could.</summary>
+    protected virtual async Task TamperAsync(string sourceId, long sequence, string original, string replacement)
+    {
+        var entryFile = Path.Combine(directory.File("state"), "sources", sourceId, "history", $"{sequence:D10}.json");
+        await File.WriteAllTextAsync(entryFile, (await File.ReadAllTextAsync(entryFile)).Replace(original, replacement, StringComparison.Ordinal));
+    }
+
+    protected virtual Task AssertNothingRecordedAsync()
+    {
+        Assert.False(Directory.Exists(directory.File("state")));
+        return Task.CompletedTask;
+    }
+
+    protected string Catalog => catalog;
+
+    protected LoopbackServer Server => server;
+
+    public virtual async Task InitializeAsync()
     {
         server = await LoopbackServer.StartAsync();
         catalog = directory.File("catalog.json");
         await File.WriteAllTextAsync(catalog, Catalogs.Terms(server.Url("countries"), id: "countries", select: "main ul", extract: "list"));
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await server.DisposeAsync();
         directory.Dispose();
     }
 
-    private Task<CliResult> CheckJsonAsync(params string[] extra) =>
-        CliRunner.RunAsync(["check", "--catalog", catalog, "--state", directory.File("state"), "--allow-private-network", "--json", .. extra]);
+    protected Task<CliResult> CheckJsonAsync(params string[] extra) =>
+        RunAsync(["check", "--catalog", catalog, .. StoreArgs, "--allow-private-network", "--json", .. extra]);
 
     [Fact]
     public async Task CheckJson_BaselineThenChange_PrintsExactlyOneDocumentWithTheContractShape()
@@ -87,7 +113,7 @@ public sealed class CheckCommandTests : IAsyncLifetime
     public async Task Check_WithoutAllowPrivateNetwork_RefusesLoopback()
     {
         server.Set("countries", Countries);
-        var result = await CliRunner.RunAsync("check", "--catalog", catalog, "--state", directory.File("state"), "--json");
+        var result = await RunAsync(["check", "--catalog", catalog, .. StoreArgs, "--json"]);
         Assert.Equal(1, result.ExitCode);
         using var doc = JsonDocument.Parse(result.Out);
         Assert.Equal("blocked-address", doc.RootElement.GetProperty("errors")[0].GetProperty("category").GetString());
@@ -100,7 +126,7 @@ public sealed class CheckCommandTests : IAsyncLifetime
         server.Set("countries", Countries);
         await CheckJsonAsync();
         server.Set("countries", Countries.Replace("<li>Japan</li>", "", StringComparison.Ordinal));
-        var result = await CliRunner.RunAsync("check", "--catalog", catalog, "--state", directory.File("state"), "--allow-private-network");
+        var result = await RunAsync(["check", "--catalog", catalog, .. StoreArgs, "--allow-private-network"]);
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("countries", result.Out, StringComparison.Ordinal);
         Assert.Contains("changed", result.Out, StringComparison.Ordinal);
@@ -117,7 +143,7 @@ public sealed class CheckCommandTests : IAsyncLifetime
         server.Set("countries", Countries.Replace("<li>China</li>", "<li>Vietnam</li>", StringComparison.Ordinal));
         await CheckJsonAsync();
 
-        var audit = await CliRunner.RunAsync("audit", "--state", directory.File("state"), "--json");
+        var audit = await RunAsync(["audit", .. StoreArgs, "--json"]);
         Assert.Equal(0, audit.ExitCode);
         using (var doc = JsonDocument.Parse(audit.Out))
         {
@@ -129,20 +155,19 @@ public sealed class CheckCommandTests : IAsyncLifetime
             Assert.Equal(entries[0].GetProperty("entryHash").GetString(), entries[1].GetProperty("previousEntryHash").GetString());
         }
 
-        var csv = await CliRunner.RunAsync("audit", "--state", directory.File("state"), "--format", "csv");
+        var csv = await RunAsync(["audit", .. StoreArgs, "--format", "csv"]);
         Assert.StartsWith("time,sourceId,sequence,type", csv.Out, StringComparison.Ordinal);
         Assert.Equal(3, csv.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
-        var md = await CliRunner.RunAsync("audit", "--state", directory.File("state"), "--format", "md");
+        var md = await RunAsync(["audit", .. StoreArgs, "--format", "md"]);
         Assert.Contains("+Vietnam", md.Out, StringComparison.Ordinal);
 
-        var none = await CliRunner.RunAsync("audit", "--state", directory.File("state"), "--json", "--since", "2999-01-01");
+        var none = await RunAsync(["audit", .. StoreArgs, "--json", "--since", "2999-01-01"]);
         Assert.Equal("[]", none.Out.Trim());
 
-        Assert.Equal(0, (await CliRunner.RunAsync("audit", "verify", "--state", directory.File("state"))).ExitCode);
+        Assert.Equal(0, (await RunAsync(["audit", "verify", .. StoreArgs])).ExitCode);
 
-        var entryFile = Path.Combine(directory.File("state"), "sources", "countries", "history", "0000000002.json");
-        await File.WriteAllTextAsync(entryFile, (await File.ReadAllTextAsync(entryFile)).Replace("Vietnam", "Vietnan", StringComparison.Ordinal));
-        var verify = await CliRunner.RunAsync("audit", "verify", "--state", directory.File("state"));
+        await TamperAsync("countries", 2, "Vietnam", "Vietnan");
+        var verify = await RunAsync(["audit", "verify", .. StoreArgs]);
         Assert.Equal(1, verify.ExitCode);
         Assert.Contains("countries#2", verify.Out, StringComparison.Ordinal);
     }
@@ -151,11 +176,11 @@ public sealed class CheckCommandTests : IAsyncLifetime
     public async Task SourcesTest_PrintsExtractedTextAndHashWithoutRecording()
     {
         server.Set("countries", Countries);
-        var result = await CliRunner.RunAsync("sources", "test", "countries", "--catalog", catalog, "--state", directory.File("state"), "--allow-private-network");
+        var result = await RunAsync(["sources", "test", "countries", "--catalog", catalog, .. StoreArgs, "--allow-private-network"]);
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("China\nFrance\nJapan", result.Out.Trim().ReplaceLineEndings("\n"));
         Assert.Contains("sha256", result.Error, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(directory.File("state")));
+        await AssertNothingRecordedAsync();
     }
 
     [Fact]
@@ -163,7 +188,7 @@ public sealed class CheckCommandTests : IAsyncLifetime
     {
         server.Set("countries", new Page { Status = 500 });
         await CheckJsonAsync();
-        var result = await CliRunner.RunAsync("sources", "list", "--catalog", catalog, "--state", directory.File("state"), "--json");
+        var result = await RunAsync(["sources", "list", "--catalog", catalog, .. StoreArgs, "--json"]);
         Assert.Equal(0, result.ExitCode);
         using var doc = JsonDocument.Parse(result.Out);
         var row = Assert.Single(doc.RootElement.EnumerateArray());

@@ -105,7 +105,7 @@ public sealed class StartupTests
     [InlineData("AzureWebJobsStorage:queueServiceUri", "not a url", "AzureWebJobsStorage__queueServiceUri: 'not a url' is not an absolute http(s) URL")]
     [InlineData("ComplianceWatch:MaxConcurrency", "0", "MaxConcurrency")]
     [InlineData("ComplianceWatch:FanOut:Threshold", "-1", "Threshold")]
-    [InlineData("ComplianceWatch:Storage:Table", "state-table", "ComplianceWatch__Storage__Table: 'state-table' is not a table name")]
+    [InlineData("ComplianceWatch:Storage:TableName", "state-table", "ComplianceWatch__Storage__TableName: 'state-table' is not a table name")]
     public void Startup_WithAnInvalidSetting_FailsNamingIt(string setting, string value, string message)
     {
         var settings = Settings((setting, value));

@@ -30,7 +30,7 @@ public sealed class TestApp : IDisposable
         {
             Settings["ComplianceWatch:StateDirectory"] = null;
             Settings["ComplianceWatch:Storage:ConnectionString"] = AzuriteConnection;
-            Settings["ComplianceWatch:Storage:Table"] = Table;
+            Settings["ComplianceWatch:Storage:TableName"] = Table;
         }
     }
 

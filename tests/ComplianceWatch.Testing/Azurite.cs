@@ -30,6 +30,11 @@ public static class Azurite
     /// <summary>Deletes a test table (Azurite keeps everything in memory).</summary>
     public static async Task DeleteTableAsync(string name)
     {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Variable)))
+        {
+            return; // nothing was created
+        }
+
         try
         {
             await Table(name).DeleteAsync();

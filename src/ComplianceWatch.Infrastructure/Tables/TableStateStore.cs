@@ -41,8 +41,9 @@ namespace ComplianceWatch.Infrastructure.Tables;
 /// the small <c>ixm</c> list of months). An index row cannot be in the commit's transaction (another partition), so the
 /// transaction writes an index-pending row <c>x|{seq}</c> beside the entry — an outbox for the index. Right after the
 /// commit the store writes the index rows (idempotently: insert, 409 = already there) and deletes the pending rows;
-/// if the process dies in between, the next <see cref="GetPendingEventsAsync"/> (the relay, which runs after every
-/// check and on its own) finds the pending rows with the outbox and completes them. An index row holds a copy of the
+/// if the process dies in between, the pending rows are found and completed by the next <see cref="GetPendingEventsAsync"/>
+/// (the relay, which runs after every check and on its own, reads them with the outbox) and by the next
+/// <see cref="GetAsync"/> of that source (its next check). An index row holds a copy of the
 /// entry (without content) when it is small, else points at the history row, which is then read by its key.
 /// </para>
 /// <para>
@@ -58,6 +59,7 @@ public sealed partial class TableStateStore : IStateStore
 
     private const int MaxTransactionActions = 100;
     private const int Format = 1;
+    private static readonly string[] EntryColumns = ["PartitionKey", "RowKey", "Sequence", .. TableBlobs.Columns("E")];
     private static readonly string[] CommitReadColumns = ["PartitionKey", "RowKey", "EntryCount", "ChainHead", "Sequence", .. TableBlobs.Columns("E")];
     private readonly TableClient table;
     private readonly ILogger logger;
@@ -93,11 +95,21 @@ public sealed partial class TableStateStore : IStateStore
         return new TableClient(connection, name, options);
     }
 
+    /// <summary>
+    /// The state of a source: one query for its state row, outbox rows and index-pending rows. Index rows that a crash
+    /// left unwritten are completed here too, so the next check of the source heals its part of the index.
+    /// </summary>
     public async Task<SourceState> GetAsync(string sourceId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sourceId);
         var partition = TableKeys.SourcePartition(sourceId);
-        var rows = await QueryAsync(StateAndOutboxFilter(partition), null, cancellationToken);
+        var rows = await QueryAsync(StateFilter(partition, withIndexPending: true), null, cancellationToken);
+        var indexPending = rows.Where(r => r.RowKey.StartsWith(TableKeys.IndexPendingPrefix, StringComparison.Ordinal)).Select(r => r.GetInt64("Sequence") ?? 0).ToArray();
+        if (indexPending.Length > 0)
+        {
+            await RepairIndexAsync(partition, indexPending, cancellationToken);
+        }
+
         var state = rows.FirstOrDefault(r => r.RowKey == TableKeys.State);
         return state is null
             ? SourceState.Empty(sourceId)
@@ -111,7 +123,7 @@ public sealed partial class TableStateStore : IStateStore
         var partition = TableKeys.SourcePartition(commit.SourceId);
 
         // Read what the commit carries over (entry count, chain head, outbox); a token that already moved on fails fast.
-        var rows = await QueryAsync(StateAndOutboxFilter(partition), CommitReadColumns, cancellationToken);
+        var rows = await QueryAsync(StateFilter(partition, withIndexPending: false), CommitReadColumns, cancellationToken);
         var current = rows.FirstOrDefault(r => r.RowKey == TableKeys.State);
         if (current?.ETag.ToString() != commit.ExpectedToken)
         {
@@ -146,6 +158,7 @@ public sealed partial class TableStateStore : IStateStore
 
         // Small things first, so that they stay inline and only large content moves to chunk rows.
         var sequences = new Dictionary<string, long>(StringComparer.Ordinal);
+        var historyRows = new List<TableEntity>();
         var indexEntries = new List<(HistoryEntry Entry, byte[] Json)>();
         foreach (var entry in commit.NewEntries)
         {
@@ -159,6 +172,7 @@ public sealed partial class TableStateStore : IStateStore
                 ["Ticks"] = entry.Time.UtcTicks,
             };
             TableBlobs.Write(row, "E", json, budget, chunks);
+            historyRows.Add(row);
             actions.Add(new TableTransactionAction(TableTransactionActionType.Add, row));
             actions.Add(new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(partition, TableKeys.IndexPending(entry.Sequence))
             {
@@ -192,7 +206,7 @@ public sealed partial class TableStateStore : IStateStore
         {
             if (commit.NewEntries[i].Content is { } content)
             {
-                TableBlobs.Write((TableEntity)actions.First(a => a.Entity.RowKey == TableKeys.History(commit.NewEntries[i].Sequence)).Entity, "C", Encoding.UTF8.GetBytes(content), budget, chunks);
+                TableBlobs.Write(historyRows[i], "C", Encoding.UTF8.GetBytes(content), budget, chunks);
             }
         }
 
@@ -301,7 +315,7 @@ public sealed partial class TableStateStore : IStateStore
     /// <summary>Entries of the given sources: one query per source partition (its <c>h|</c> rows).</summary>
     private async Task<List<HistoryEntry>> QuerySourceHistoryAsync(IEnumerable<string> sourceIds, HistoryQuery query, CancellationToken cancellationToken)
     {
-        var select = query.IncludeContent ? null : (string[])["PartitionKey", "RowKey", "Sequence", .. TableBlobs.Columns("E")];
+        var select = query.IncludeContent ? null : EntryColumns;
         var entries = new List<HistoryEntry>();
         foreach (var sourceId in sourceIds.Distinct(StringComparer.Ordinal))
         {
@@ -424,7 +438,7 @@ public sealed partial class TableStateStore : IStateStore
         string? sourceId = null;
         foreach (var sequence in sequences)
         {
-            var row = await GetEntityAsync(partition, TableKeys.History(sequence), null, cancellationToken);
+            var row = await GetEntityAsync(partition, TableKeys.History(sequence), EntryColumns, cancellationToken);
             if (row is null)
             {
                 await DeleteIfExistsAsync(partition, TableKeys.IndexPending(sequence), cancellationToken); // cannot happen: written together
@@ -512,8 +526,12 @@ public sealed partial class TableStateStore : IStateStore
 
     private static T Deserialize<T>(string json, TableEntity row) => Deserialize<T>(Encoding.UTF8.GetBytes(json), row);
 
-    private static string StateAndOutboxFilter(string partition) => TableClient.CreateQueryFilter(
-        $"PartitionKey eq {partition} and (RowKey eq {TableKeys.State} or (RowKey ge {TableKeys.OutboxPrefix} and RowKey lt {TableKeys.RangeEnd(TableKeys.OutboxPrefix)}))");
+    /// <summary>A source's state row and outbox rows (and its index-pending rows).</summary>
+    private static string StateFilter(string partition, bool withIndexPending) => withIndexPending
+        ? TableClient.CreateQueryFilter(
+            $"PartitionKey eq {partition} and (RowKey eq {TableKeys.State} or (RowKey ge {TableKeys.OutboxPrefix} and RowKey lt {TableKeys.RangeEnd(TableKeys.OutboxPrefix)}) or (RowKey ge {TableKeys.IndexPendingPrefix} and RowKey lt {TableKeys.RangeEnd(TableKeys.IndexPendingPrefix)}))")
+        : TableClient.CreateQueryFilter(
+            $"PartitionKey eq {partition} and (RowKey eq {TableKeys.State} or (RowKey ge {TableKeys.OutboxPrefix} and RowKey lt {TableKeys.RangeEnd(TableKeys.OutboxPrefix)}))");
 
     /// <summary>All rows matching <paramref name="filter"/> (a projection must name PartitionKey and RowKey to get them).</summary>
     private async Task<List<TableEntity>> QueryAsync(string filter, IEnumerable<string>? select, CancellationToken cancellationToken)
