@@ -52,6 +52,7 @@ public sealed class StartupTests
         Assert.IsType<StorageQueueCheckJobSender>(app.Get<ICheckJobSender>());
         Assert.IsType<ServiceBusEventPublisher>(app.Get<IEventPublisher>());
         Assert.NotNull(app.Get<ComplianceWatchApi>());
+        Assert.NotNull(app.Get<HttpExceptionMiddleware>()); // UseWhen registered it; the worker resolves it per invocation
     }
 
     [Fact]
