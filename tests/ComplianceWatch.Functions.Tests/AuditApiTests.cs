@@ -299,4 +299,31 @@ public sealed class AuditApiTests : IAsyncLifetime
         response.Body.Position = 0;
         Assert.Contains("no source 'nope' in the catalog", await new StreamReader(response.Body).ReadToEndAsync(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Sources_ShowAReachabilitySourcesVerdictPerVantagePoint()
+    {
+        var catalog = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(scenario.Catalog(("alpha", "OpenAI", null)))!;
+        var sourcesJson = catalog["sources"].GetRawText().TrimEnd(']') +
+            """,{"id": "openai-api", "kind": "reachability", "title": "OpenAI API", "provider": "OpenAI", "url": "https://api.openai.example/v1/models", "vantagePoints": ["local", "proxy:hk"]}]""";
+        test.WriteCatalog($$"""{"sources": {{sourcesJson}}}""");
+        var store = app.Get<IStateStore>();
+        await store.CommitAsync(new SourceCommit
+        {
+            SourceId = "openai-api",
+            ExpectedToken = null,
+            Health = SourceHealth.Healthy,
+            Snapshot = new Snapshot
+            {
+                ContentHash = "h", RulesHash = "r", CapturedAt = DateTimeOffset.UtcNow, Version = 1,
+                Content = """{"vantagePoints": {"local": {"verdict": "reachable", "count": 0}, "proxy:hk": {"verdict": "blocked-by-provider", "count": 0}}}""",
+            },
+        });
+
+        var sources = Http.Json(await api.ListSourcesAsync(Http.Get("/api/sources"), default)).GetProperty("sources").EnumerateArray();
+        var verdict = sources.Single(s => s.GetProperty("id").GetString() == "openai-api").GetProperty("verdict");
+        Assert.Equal("reachable", verdict.GetProperty("local").GetString());
+        Assert.Equal("blocked-by-provider", verdict.GetProperty("proxy:hk").GetString());
+        Assert.Equal("unchecked", sources.Single(s => s.GetProperty("id").GetString() == "alpha").GetProperty("verdict").GetString());
+    }
 }

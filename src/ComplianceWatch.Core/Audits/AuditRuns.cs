@@ -67,6 +67,7 @@ public sealed record AuditRunStatus
     [JsonPropertyName("selection")] public required string Selection { get; init; }
     [JsonPropertyName("sources")] public required int Sources { get; init; }
     [JsonPropertyName("completed")] public required int Completed { get; init; }
+    /// <summary>Sources not checked yet (the first 1,000; <see cref="Sources"/> − <see cref="Completed"/> counts them all).</summary>
     [JsonPropertyName("pending")] public required IReadOnlyList<string> Pending { get; init; }
     [JsonPropertyName("changes")] public required IReadOnlyList<ChangeEvent> Changes { get; init; }
     [JsonPropertyName("errors")] public required IReadOnlyList<CheckError> Errors { get; init; }

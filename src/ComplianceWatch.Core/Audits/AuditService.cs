@@ -63,6 +63,7 @@ public sealed partial class AuditService(
         }
 
         var pending = run.SourceIds.Where(s => !results.ContainsKey(s)).ToArray();
+        const int ListedPending = 1000; // the counts tell the rest
         return new AuditRunStatus
         {
             Id = run.Id,
@@ -71,7 +72,7 @@ public sealed partial class AuditService(
             Selection = run.Selection,
             Sources = run.SourceIds.Count,
             Completed = run.SourceIds.Count - pending.Length,
-            Pending = pending,
+            Pending = pending.Take(ListedPending).ToArray(),
             Changes = changes,
             Errors = results.Values.Where(r => r.Error is not null).Select(r => r.Error!).OrderBy(e => e.SourceId, StringComparer.Ordinal).ToArray(),
             Unchanged = results.Values.Count(r => r.Outcome == CheckOutcome.Unchanged),
