@@ -92,7 +92,7 @@ public sealed partial class ComplianceWatchApi(
             }
 
             var sourceIds = await KnownSourcesAsync(ApiQuery.List(request.Query, "source"), cancellationToken);
-            var entries = await store.QueryHistoryAsync(new HistoryQuery { Since = since, Until = until, SourceIds = sourceIds }, cancellationToken);
+            var entries = await store.QueryHistoryAsync(new HistoryQuery { Since = since, Until = until, SourceIds = sourceIds, IncludeContent = AuditExport.NeedsContent(format) }, cancellationToken);
             var file = $"compliancewatch-audit-{since.UtcDateTime:yyyyMMdd}{(until is { } u ? $"-{u.UtcDateTime:yyyyMMdd}" : "")}.{format}";
             return ApiResult.Text(AuditExport.Render(entries, format), AuditExport.MediaType(format),
                 new Dictionary<string, string> { ["Content-Disposition"] = $"attachment; filename=\"{file}\"" });

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using ComplianceWatch.Core;
 using ComplianceWatch.Core.Events;
+using ComplianceWatch.Core.Reachability;
 using ComplianceWatch.Core.Reporting;
 using ComplianceWatch.Core.Store;
 using Spectre.Console;
@@ -27,15 +28,16 @@ internal static class AuditCommand
         command.Options.Add(format);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var chosen = parse.GetValue(CliApp.JsonOption) ? "json" : parse.GetValue(format)!;
             var query = new HistoryQuery
             {
                 Since = CliApp.ParseDate(parse.GetValue(since), "--since"),
                 Until = CliApp.ParseDate(parse.GetValue(until), "--until"),
                 SourceIds = parse.GetValue(source) is { Length: > 0 } ids ? ids : null,
+                IncludeContent = AuditExport.NeedsContent(chosen), // the reachability verdicts per region are read from it
             };
             await using var services = CliApp.BuildServices(parse, environment);
             var entries = await CliApp.Store(services).QueryHistoryAsync(query, cancellationToken);
-            var chosen = parse.GetValue(CliApp.JsonOption) ? "json" : parse.GetValue(format)!;
             switch (chosen)
             {
                 case AuditExport.Json:
@@ -125,6 +127,7 @@ internal static class AuditCommand
         }
 
         console.Write(table);
+        RenderVerdicts(entries, console);
         foreach (var entry in entries.Where(e => e.Event?.Data.Diff is not null))
         {
             console.MarkupLine($"[bold]{Markup.Escape(entry.SourceId)}[/] #{entry.Sequence} {entry.Time.UtcDateTime:u}");
@@ -134,5 +137,37 @@ internal static class AuditCommand
                 console.MarkupLine($"[{colour}]{Markup.Escape(line)}[/]");
             }
         }
+    }
+
+    /// <summary>The reachability verdict history per source and vantage point (region): baselines, transitions, flapping.</summary>
+    private static void RenderVerdicts(IReadOnlyList<HistoryEntry> entries, IAnsiConsole console)
+    {
+        var records = entries.Select(e => (Entry: e, Record: ReachabilityRecord.TryRead(e))).Where(x => x.Record is not null).ToArray();
+        if (records.Length == 0)
+        {
+            return;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).Title("[bold]Reachability verdicts per region[/]");
+        foreach (var column in new[] { "Source", "Vantage point", "Time (UTC)", "Type", "Verdict", "Reason" })
+        {
+            table.AddColumn(column);
+        }
+
+        foreach (var group in records.GroupBy(r => (r.Entry.SourceId, r.Record!.VantagePoint)).OrderBy(g => g.Key.SourceId, StringComparer.Ordinal).ThenBy(g => g.Key.VantagePoint, StringComparer.Ordinal))
+        {
+            foreach (var (entry, record) in group.OrderBy(r => r.Entry.Sequence))
+            {
+                var verdict = entry.Type == HistoryEntryType.Change ? $"{record!.PreviousVerdict} → {record.Verdict}" : record!.Verdict;
+                var colour = record.Verdict == "reachable" ? "green" : record.Verdict == "unknown" ? "grey" : "red";
+                table.AddRow(
+                    Markup.Escape(entry.SourceId), Markup.Escape(record.VantagePoint),
+                    entry.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+                    AuditExport.TypeName(entry.Type), $"[{colour}]{Markup.Escape(verdict)}[/]",
+                    Markup.Escape(record.Reason.Length > 100 ? record.Reason[..100] + "…" : record.Reason));
+            }
+        }
+
+        console.Write(table);
     }
 }

@@ -70,6 +70,7 @@ internal static class CheckCommand
             }
         }
 
+        await NotificationSetup.DeliverAsync(services, parse, environment, cancellationToken); // after the commit, through the relay
         return report;
     }
 
@@ -124,6 +125,17 @@ internal static class CheckCommand
         {
             var colour = change.Data.Severity switch { Severity.Critical => "red", Severity.Warning => "yellow", _ => "blue" };
             console.MarkupLine($"[{colour} bold]{change.Data.Severity.ToName().ToUpperInvariant()}[/] {Markup.Escape(change.Data.Summary)}");
+            if (!quiet && change.Data.Evidence is { ValueKind: JsonValueKind.Array } evidence)
+            {
+                foreach (var probe in evidence.EnumerateArray().Take(6))
+                {
+                    var who = probe.TryGetProperty("vantagePoint", out var v) ? v.GetString() : "";
+                    var role = probe.TryGetProperty("role", out var r) ? $" ({r.GetString()})" : "";
+                    var outcome = probe.TryGetProperty("outcome", out var o) ? o.GetString() : "";
+                    console.MarkupLine($"  [grey]{Markup.Escape($"{who}{role}: {outcome}")}[/]");
+                }
+            }
+
             if (!quiet && change.Data.Diff is { } diff)
             {
                 foreach (var line in diff.Removed.Take(10))

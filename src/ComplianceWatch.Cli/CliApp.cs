@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using ComplianceWatch.Core;
 using ComplianceWatch.Core.Catalog;
+using ComplianceWatch.Core.Notifications;
 using ComplianceWatch.Core.Store;
 using ComplianceWatch.Infrastructure;
 using Microsoft.Extensions.Configuration;
@@ -75,10 +76,12 @@ public static class CliApp
         root.Options.Add(AllowPrivateOption);
         root.Options.Add(JsonOption);
         root.Options.Add(QuietOption);
+        root.Options.Add(NotificationSetup.ConfigOption);
         root.Subcommands.Add(CheckCommand.Create(environment));
         root.Subcommands.Add(WatchCommand.Create(environment));
         root.Subcommands.Add(SourcesCommand.Create(environment));
         root.Subcommands.Add(AuditCommand.Create(environment));
+        root.Subcommands.Add(NotifyCommand.Create(environment));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -104,6 +107,16 @@ public static class CliApp
             }
 
             await environment.Error.WriteLineAsync($"The catalog was refused as a whole ({ex.Errors.Count} problem{(ex.Errors.Count == 1 ? "" : "s")}); nothing was fetched or written.");
+            return ExitUsage;
+        }
+        catch (NotificationConfigException ex)
+        {
+            foreach (var error in ex.Errors)
+            {
+                await environment.Error.WriteLineAsync($"error: {error}");
+            }
+
+            await environment.Error.WriteLineAsync("The channels file was refused; nothing was checked, sent or written.");
             return ExitUsage;
         }
         catch (UsageException ex)
@@ -146,9 +159,11 @@ public static class CliApp
         services.AddComplianceWatchHttp();
         AddStore(services, parse, configuration);
         AddPublishing(services, parse, configuration);
+        NotificationSetup.Register(services, parse, configuration, parse.GetValue(StateOption)!);
 
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         _ = provider.GetRequiredService<IOptions<ComplianceWatchOptions>>().Value; // a bad setting stops here, naming it
+        NotificationSetup.Validate(provider);
         return provider;
     }
 

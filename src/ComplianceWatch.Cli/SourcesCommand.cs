@@ -4,6 +4,8 @@ using ComplianceWatch.Core;
 using ComplianceWatch.Core.Catalog;
 using ComplianceWatch.Core.Extraction;
 using ComplianceWatch.Core.Fetching;
+using ComplianceWatch.Core.Pipeline;
+using ComplianceWatch.Core.Reachability;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
@@ -81,9 +83,15 @@ internal static class SourcesCommand
         {
             var catalog = await CliApp.LoadCatalogAsync(parse, cancellationToken);
             var source = SourceSelection.Select(catalog, [parse.GetValue(idArgument)!], null)[0];
+            if (source is ReachabilitySource reach)
+            {
+                await using var probeServices = CliApp.BuildServices(parse, environment);
+                return await TestReachabilityAsync(probeServices, reach, parse, environment, cancellationToken);
+            }
+
             if (source is not TermsSource terms)
             {
-                throw new UsageException($"sources test: source '{source.Id}' is of kind '{source.Kind}'; only terms sources can be tried in this version");
+                throw new UsageException($"sources test: source '{source.Id}' is of kind '{source.Kind}'; only terms and reachability sources can be tried in this version");
             }
 
             await using var services = CliApp.BuildServices(parse, environment);
@@ -132,5 +140,39 @@ internal static class SourcesCommand
         command.Subcommands.Add(list);
         command.Subcommands.Add(test);
         return command;
+    }
+
+    /// <summary>Probes a reachability source from every vantage point and prints the verdicts and evidence, recording nothing.</summary>
+    private static async Task<int> TestReachabilityAsync(IServiceProvider services, ReachabilitySource source, ParseResult parse, CliEnvironment environment, CancellationToken cancellationToken)
+    {
+        var checker = services.GetServices<ISourceChecker>().OfType<ReachabilityChecker>().Single();
+        var observation = await checker.ObserveAsync(source, cancellationToken);
+        var unknown = observation.Verdicts.Any(v => v.Verdict == Verdict.Unknown);
+        if (parse.GetValue(CliApp.JsonOption))
+        {
+            await environment.Out.WriteLineAsync(JsonSerializer.Serialize(new
+            {
+                sourceId = source.Id, url = source.Url,
+                verdicts = observation.Verdicts.Select(v => new { vantagePoint = v.VantagePoint, verdict = v.Verdict.ToName(), reason = v.Reason, evidence = v.Evidence }),
+                control = observation.Control is { } c ? new { vantagePoint = c.VantagePoint, verdict = c.Verdict.ToName(), reason = c.Reason } : null,
+            }, JsonDefaults.Indented));
+        }
+        else
+        {
+            var table = new Table().Border(TableBorder.Rounded).Title($"[bold]{Markup.Escape(source.Id)}[/] {Markup.Escape(source.Url)}");
+            foreach (var column in new[] { "Vantage point", "Verdict", "Reason" })
+            {
+                table.AddColumn(column);
+            }
+
+            foreach (var v in observation.Verdicts)
+            {
+                table.AddRow(Markup.Escape(v.VantagePoint), Markup.Escape(v.Verdict.ToName()), Markup.Escape(v.Reason));
+            }
+
+            environment.CreateConsole(environment.Out).Write(table);
+        }
+
+        return unknown ? CliApp.ExitFailed : CliApp.ExitOk;
     }
 }

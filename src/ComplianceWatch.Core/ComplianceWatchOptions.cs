@@ -42,8 +42,58 @@ public sealed class ComplianceWatchOptions
     /// <summary>Base delay of the exponential back-off with jitter between retries.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The name of the <c>local</c> vantage point (in Azure: the region).</summary>
+    /// <summary>
+    /// The region of this host: the <c>local</c> vantage point reports as <c>local:REGION</c> (in Azure: the Function
+    /// App's region, so that several deployments each report as their region). Default <c>local</c>.
+    /// </summary>
     public string Region { get; set; } = "local";
 
+    /// <summary>
+    /// HTTP CONNECT proxies per region for <c>proxy:NAME</c> vantage points: NAME → proxy URL, which may carry
+    /// credentials (<c>http://user:password@host:port</c>); those are secrets: never logged, stored or sent to a target.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2227:Collection properties should be read only", Justification = "bound from configuration")]
+    public Dictionary<string, string> Proxies { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The Globalping API for <c>globalping:CC</c> vantage points.</summary>
+    public GlobalpingOptions Globalping { get; set; } = new();
+
     public string UserAgent { get; set; } = $"ComplianceWatch/{typeof(ComplianceWatchOptions).Assembly.GetName().Version?.ToString(3)} (+https://github.com/compliancewatch/compliancewatch)";
+}
+
+/// <summary>Settings of the Globalping API client (section <c>ComplianceWatch:Globalping</c>).</summary>
+public sealed class GlobalpingOptions
+{
+    public const string DefaultEndpoint = "https://api.globalping.io";
+
+    /// <summary>The API's base URL (tests point it at loopback).</summary>
+    public string Endpoint { get; set; } = DefaultEndpoint;
+
+    /// <summary>Optional API token: sent as a bearer token to the Globalping API only, never through a probe to a target.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>Probes per measurement (Globalping's <c>limit</c>); each probe counts as one test against the hourly limit.</summary>
+    [Range(1, 50)]
+    public int Probes { get; set; } = 3;
+
+    /// <summary>Probes that must answer for a verdict; fewer is <c>unknown</c> (mainland China probes are often offline).</summary>
+    [Range(1, 50)]
+    public int MinProbes { get; set; } = 2;
+
+    /// <summary>Interval between polls of a measurement; never below 500 ms (Globalping's rule).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a measurement may take before it counts as <c>unknown</c>.</summary>
+    public TimeSpan MeasurementTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Tests (probes) this host may use per rolling hour: the anonymous limit is 250.</summary>
+    [Range(1, 100_000)]
+    public int TestsPerHour { get; set; } = 250;
+
+    /// <summary>New measurements (same country) when too few probes answered or the probe network failed.</summary>
+    [Range(0, 3)]
+    public int Retries { get; set; } = 1;
+
+    /// <summary>The longest <c>Retry-After</c> waited for within a check; a longer one makes the vantage point <c>unknown</c> until then.</summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -8,12 +8,14 @@ using ComplianceWatch.Core.Events;
 using ComplianceWatch.Core.Fetching;
 using ComplianceWatch.Core.Pipeline;
 using ComplianceWatch.Core.Scheduling;
+using ComplianceWatch.Core.Reachability;
 using ComplianceWatch.Core.Store;
 using ComplianceWatch.Core.Terms;
 using ComplianceWatch.Infrastructure.Embedded;
 using ComplianceWatch.Infrastructure.Http;
 using ComplianceWatch.Infrastructure.Queues;
 using Microsoft.Extensions.Configuration;
+using ComplianceWatch.Infrastructure.Reachability;
 using ComplianceWatch.Infrastructure.ServiceBus;
 using ComplianceWatch.Infrastructure.Tables;
 using Microsoft.Extensions.Logging;
@@ -35,9 +37,23 @@ public static class InfrastructureServiceCollectionExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.AttemptTimeout > TimeSpan.Zero && o.TotalTimeout >= o.AttemptTimeout,
                 "ComplianceWatch:AttemptTimeout must be positive and ComplianceWatch:TotalTimeout at least as long")
+            .Validate(o => o.Globalping.PollInterval >= GlobalpingProbe.MinimumPollInterval,
+                "ComplianceWatch:Globalping:PollInterval must be at least 00:00:00.5 (Globalping asks for no faster polling)")
+            .Validate(o => o.Globalping.MinProbes <= o.Globalping.Probes,
+                "ComplianceWatch:Globalping:MinProbes must not exceed ComplianceWatch:Globalping:Probes")
+            .Validate(o => o.Globalping.MeasurementTimeout > TimeSpan.Zero,
+                "ComplianceWatch:Globalping:MeasurementTimeout must be positive")
+            .Validate(o => Uri.TryCreate(o.Globalping.Endpoint, UriKind.Absolute, out var u) && u.Scheme is "http" or "https",
+                "ComplianceWatch:Globalping:Endpoint must be an http:// or https:// URL")
+            .Validate(o => o.Proxies.Values.All(v => Uri.TryCreate(v, UriKind.Absolute, out var u) && u.Scheme is "http" or "https"),
+                "every ComplianceWatch:Proxies:NAME must be an http:// or https:// proxy URL")
+            .Validate(o => !IsUnresolvedKeyVaultReference(o.Globalping.Token) && !o.Proxies.Values.Any(IsUnresolvedKeyVaultReference),
+                "a secret setting (ComplianceWatch:Globalping:Token or ComplianceWatch:Proxies:NAME) holds an unresolved Key Vault reference")
             .ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ISourceChecker, TermsChecker>();
+        services.AddSingleton<ISourceChecker, ReachabilityChecker>();
+        services.AddComplianceWatchRegulatory();
         services.AddSingleton<CheckRunner>();
         services.AddSingleton<SourceHealthRecorder>();
         return services;
@@ -87,6 +103,8 @@ public static class InfrastructureServiceCollectionExtensions
 
                 pipeline.AddTimeout(options.AttemptTimeout);
             });
+        services.AddComplianceWatchProbes();
+        services.AddStreamingFetcher();
         return services;
     }
 
@@ -150,6 +168,41 @@ public static class InfrastructureServiceCollectionExtensions
     /// <summary>Audit runs kept in the embedded store's directory.</summary>
     public static IServiceCollection AddEmbeddedAuditRunStore(this IServiceCollection services, string directory) =>
         services.AddSingleton<IAuditRunStore>(new EmbeddedAuditRunStore(directory));
+
+    /// <summary>
+    /// The reachability probes: <c>local</c> (this host, SSRF guard applied), <c>proxy:NAME</c> (HTTP CONNECT proxies from
+    /// settings) and <c>globalping:CC</c> (the Globalping API, with its hourly budget).
+    /// </summary>
+    public static IServiceCollection AddComplianceWatchProbes(this IServiceCollection services)
+    {
+        services.AddSingleton<HttpProbeRunner>();
+        services.AddSingleton<IProbe, LocalProbe>();
+        services.AddSingleton<IProbe, ProxyProbe>();
+        services.AddSingleton<GlobalpingBudget>();
+        services.AddSingleton<IProbe, GlobalpingProbe>();
+        services.AddHttpClient(GlobalpingProbe.ClientName, (sp, client) =>
+            {
+                client.Timeout = sp.GetRequiredService<IOptions<ComplianceWatchOptions>>().Value.AttemptTimeout;
+                client.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", sp.GetRequiredService<IOptions<ComplianceWatchOptions>>().Value.UserAgent);
+            })
+            .ConfigurePrimaryHttpMessageHandler(sp =>
+            {
+                var options = sp.GetRequiredService<IOptionsMonitor<ComplianceWatchOptions>>();
+                return new SocketsHttpHandler
+                {
+                    ConnectCallback = GuardedConnector.Create(() => options.CurrentValue.AllowPrivateNetwork),
+                    AutomaticDecompression = DecompressionMethods.All,
+                    AllowAutoRedirect = false, // the token must never follow a redirect elsewhere
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                    ConnectTimeout = options.CurrentValue.AttemptTimeout,
+                    UseProxy = true,
+                };
+            });
+        return services;
+    }
+
+    private static bool IsUnresolvedKeyVaultReference(string? value) =>
+        value is not null && value.TrimStart().StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The embedded file store in <paramref name="directory"/>.</summary>
     public static IServiceCollection AddEmbeddedStateStore(this IServiceCollection services, string directory) =>

@@ -1,6 +1,7 @@
 using ComplianceWatch.Core.Catalog;
 using ComplianceWatch.Core.Fetching;
 using ComplianceWatch.Core.Pipeline;
+using ComplianceWatch.Core.Reachability;
 using ComplianceWatch.Core.Store;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -52,7 +53,12 @@ public sealed class PipelineHost : IAsyncDisposable
         provider = services.BuildServiceProvider();
     }
 
+    public IServiceProvider Services => provider;
+
     public IStateStore Store => provider.GetRequiredService<IStateStore>();
+
+    /// <summary>The registered probe of a vantage point kind (<c>local</c>, <c>proxy</c>, <c>globalping</c>).</summary>
+    public IProbe Probe(string kind) => provider.GetServices<IProbe>().Single(p => p.Kind == kind);
 
     public IContentFetcher Fetcher => provider.GetRequiredService<IContentFetcher>();
 

@@ -17,6 +17,21 @@ public static class Catalogs
         return JsonSerializer.Serialize(new { sources = new[] { source } });
     }
 
+    /// <summary>A catalog of one reachability source.</summary>
+    public static string Reachability(Uri url, string[] vantagePoints, string? control = null, int confirmations = 3, string id = "test-reach",
+        string provider = "TestAI", object[]? signatures = null, string? severity = null)
+    {
+        var source = new Dictionary<string, object?>
+        {
+            ["id"] = id, ["kind"] = "reachability", ["title"] = $"{provider} API ({id})", ["provider"] = provider, ["url"] = url.ToString(),
+            ["vantagePoints"] = vantagePoints, ["tags"] = new[] { "reachability" },
+        };
+        if (control is not null) { source["control"] = control; }
+        if (signatures is not null) { source["signatures"] = signatures; }
+        if (severity is not null) { source["severity"] = severity; }
+        return JsonSerializer.Serialize(new { settings = new { confirmations }, sources = new[] { source } });
+    }
+
     public static string Many(IEnumerable<(string Id, Uri Url)> sources, string? select = null) =>
         JsonSerializer.Serialize(new
         {

@@ -54,17 +54,27 @@ public sealed class LoopbackServer : IAsyncDisposable
 
     private int notModified;
 
-    public static async Task<LoopbackServer> StartAsync()
+    /// <summary>Headers of every request, in order (tests assert what never reaches a target, such as credentials).</summary>
+    public ConcurrentQueue<IReadOnlyDictionary<string, string>> RequestHeaders { get; } = new();
+
+    /// <summary>Starts the server; with <paramref name="certificate"/> it speaks HTTPS with that certificate.</summary>
+    public static async Task<LoopbackServer> StartAsync(System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0, listen =>
+        {
+            if (certificate is not null)
+            {
+                listen.UseHttps(certificate);
+            }
+        }));
         var app = builder.Build();
         var server = new LoopbackServer(app);
         app.Run(server.HandleAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseUrl = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
+        server.BaseUrl = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal) + "/");
         return server;
     }
 
@@ -79,6 +89,7 @@ public sealed class LoopbackServer : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         var path = context.Request.Path.Value ?? "/";
+        RequestHeaders.Enqueue(context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase));
         Requests.Enqueue(path);
         Arrivals.Enqueue((path, clock.Elapsed));
         var now = Interlocked.Increment(ref inFlight);
@@ -135,7 +146,7 @@ public sealed class LoopbackServer : IAsyncDisposable
         {
             context.Response.Headers.ContentEncoding = "gzip";
             using var buffer = new MemoryStream();
-            await using (var gzip = new GZipStream(buffer, CompressionLevel.SmallestSize, leaveOpen: true))
+            await using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
             {
                 await gzip.WriteAsync(body);
             }

@@ -371,6 +371,11 @@ public static class CatalogLoader
 
             if (source is ReachabilitySource reach)
             {
+                if (CredentialInUrl(reach.Url) is { } credential)
+                {
+                    errors.Add(new CatalogError(file, reach.Id, "url", $"must not carry credentials ({credential}): probes are unauthenticated requests, and some run on third-party networks"));
+                }
+
                 for (var i = 0; i < reach.Signatures.Count; i++)
                 {
                     foreach (var (field, pattern) in new[] { ("headerPattern", reach.Signatures[i].HeaderPattern), ("bodyPattern", reach.Signatures[i].BodyPattern) })
@@ -392,6 +397,26 @@ public static class CatalogLoader
                 }
             }
         }
+    }
+
+    private static readonly Regex CredentialParameter = new("^(key|api[-_]?key|apikey|token|access[-_]?token|auth|authorization|secret|client[-_]?secret|password|passwd|sig|signature|x-goog-api-key)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+
+    /// <summary>What in a URL looks like a credential (user info, a key or token query parameter), or null.</summary>
+    internal static string? CredentialInUrl(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            return null;
+        }
+
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            return "user info";
+        }
+
+        var names = uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => Uri.UnescapeDataString(pair.Split('=')[0]));
+        return names.FirstOrDefault(CredentialParameter.IsMatch) is { } name ? $"query parameter '{name}'" : null;
     }
 
     private static void CheckSelectors(string file, string sourceId, string field, IReadOnlyList<string> selectors, IDocument probe, List<CatalogError> errors)

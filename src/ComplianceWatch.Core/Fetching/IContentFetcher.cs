@@ -17,6 +17,8 @@ public static class ErrorCategories
     public const string InvalidContent = "invalid-content";
     public const string Unsupported = "unsupported";
     public const string Internal = "internal";
+    /// <summary>A reachability observation that could not be made (our side or the probe network failed); never a transition.</summary>
+    public const string Unknown = "unknown";
 }
 
 public sealed record FetchRequest(Uri Url, string? IfNoneMatch = null, string? IfModifiedSince = null);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ComplianceWatch.Core.Events;
+using ComplianceWatch.Core.Reachability;
 using ComplianceWatch.Core.Store;
 
 namespace ComplianceWatch.Core.Reporting;
@@ -26,6 +27,12 @@ public static class AuditExport
         _ => "application/json; charset=utf-8",
     };
 
+    /// <summary>
+    /// Whether <paramref name="format"/> reads the entries' content (query the history with <c>IncludeContent</c>): the
+    /// Markdown export and the tool's table list reachability verdicts per region, which are read from it.
+    /// </summary>
+    public static bool NeedsContent(string format) => format is Markdown or "table";
+
     /// <summary>Renders <paramref name="entries"/> in <paramref name="format"/> (<c>json</c>, <c>csv</c> or <c>md</c>).</summary>
     public static string Render(IReadOnlyList<HistoryEntry> entries, string format) => format switch
     {
@@ -43,6 +50,7 @@ public static class AuditExport
         HistoryEntryType.Baseline => "baseline",
         HistoryEntryType.Change => "change",
         HistoryEntryType.RulesUpdate => "rules-update",
+        HistoryEntryType.Flapping => "flapping",
         _ => "health",
     };
 
@@ -75,6 +83,17 @@ public static class AuditExport
         {
             var eventId = e.Event is null ? "" : $"`{e.Event.Id}`";
             md.Append(CultureInfo.InvariantCulture, $"| {e.Time.UtcDateTime:u} | {Cell(e.SourceId)} | {TypeName(e.Type)} | {e.Event?.Data.Severity.ToName()} | {Cell(e.Summary)} | {eventId} | `{e.EntryHash[..Math.Min(16, e.EntryHash.Length)]}` |\n");
+        }
+
+        var records = entries.Select(e => (Entry: e, Record: ReachabilityRecord.TryRead(e))).Where(x => x.Record is not null).ToArray();
+        if (records.Length > 0)
+        {
+            md.Append("\n## Reachability verdicts per region\n\n| Source | Vantage point | Time (UTC) | Type | Verdict | Reason |\n|---|---|---|---|---|---|\n");
+            foreach (var (e, r) in records.OrderBy(x => x.Entry.SourceId, StringComparer.Ordinal).ThenBy(x => x.Record!.VantagePoint, StringComparer.Ordinal).ThenBy(x => x.Entry.Sequence))
+            {
+                var verdict = e.Type == HistoryEntryType.Change ? $"{r!.PreviousVerdict} → {r.Verdict}" : r!.Verdict;
+                md.Append(CultureInfo.InvariantCulture, $"| {Cell(e.SourceId)} | {Cell(r.VantagePoint)} | {e.Time.UtcDateTime:u} | {TypeName(e.Type)} | {Cell(verdict)} | {Cell(r.Reason)} |\n");
+            }
         }
 
         foreach (var e in entries.Where(x => x.Event?.Data.Diff is not null))

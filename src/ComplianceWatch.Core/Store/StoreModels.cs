@@ -57,10 +57,12 @@ public enum HistoryEntryType
     [JsonStringEnumMemberName("change")] Change,
     [JsonStringEnumMemberName("rules-update")] RulesUpdate,
     [JsonStringEnumMemberName("health")] Health,
+    /// <summary>A reachability verdict that keeps flipping without being confirmed: recorded once, never announced.</summary>
+    [JsonStringEnumMemberName("flapping")] Flapping,
 }
 
 /// <summary>
-/// One entry of a source's history: a baseline, a change, a rules update or a health transition. Entries form a hash
+/// One entry of a source's history: a baseline, a change, a rules update, a health transition or a flapping note. Entries form a hash
 /// chain per source: each carries the previous entry's hash and its own.
 /// </summary>
 public sealed record HistoryEntry

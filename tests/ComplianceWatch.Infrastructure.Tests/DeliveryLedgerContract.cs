@@ -1,0 +1,85 @@
+using ComplianceWatch.Core.Notifications;
+using ComplianceWatch.Infrastructure.Embedded;
+using ComplianceWatch.Testing;
+
+namespace ComplianceWatch.Infrastructure.Tests;
+
+/// <summary>The delivery ledger contract; every implementation (in memory, embedded, later Table Storage) runs it.</summary>
+public abstract class DeliveryLedgerContract
+{
+    protected abstract IDeliveryLedger Create();
+
+    private static DeliveryRecord Record(string id = "e1", string channel = "slack") => new()
+    {
+        EventId = id, Channel = channel, State = DeliveryState.Pending, Event = SampleEvents.Terms(id: id), CreatedAt = SampleEvents.Time,
+    };
+
+    [Fact]
+    public async Task TryAdd_IsInsertIfAbsent_PerEventAndChannel()
+    {
+        var ledger = Create();
+        Assert.True(await ledger.TryAddAsync(Record()));
+        Assert.False(await ledger.TryAddAsync(Record()));
+        Assert.True(await ledger.TryAddAsync(Record(channel: "github")));
+        Assert.Equal(2, (await ledger.GetOpenAsync()).Count);
+    }
+
+    [Fact]
+    public async Task TryUpdate_IsCompareAndSwap_SoOnlyOneClaimWins()
+    {
+        var ledger = Create();
+        await ledger.TryAddAsync(Record());
+        var read = (await ledger.GetAsync("e1", "slack"))!;
+        var first = await ledger.TryUpdateAsync(read with { State = DeliveryState.Claimed, ClaimedBy = "a" });
+        var second = await ledger.TryUpdateAsync(read with { State = DeliveryState.Claimed, ClaimedBy = "b" });
+        Assert.NotNull(first);
+        Assert.Null(second);
+        Assert.Equal("a", (await ledger.GetAsync("e1", "slack"))!.ClaimedBy);
+    }
+
+    [Fact]
+    public async Task Finished_RecordsLeaveTheOpenSet_ButStillBlockAReAdd()
+    {
+        var ledger = Create();
+        await ledger.TryAddAsync(Record());
+        var read = (await ledger.GetAsync("e1", "slack"))!;
+        await ledger.TryUpdateAsync(read with { State = DeliveryState.Delivered, Reference = "42" });
+        Assert.Empty(await ledger.GetOpenAsync());
+        Assert.False(await ledger.TryAddAsync(Record()));
+        Assert.Equal("42", Assert.Single(await ledger.ListAsync("slack")).Reference);
+    }
+
+    [Fact]
+    public async Task ThreadsAndChannelState_RoundTrip()
+    {
+        var ledger = Create();
+        await ledger.SaveThreadAsync(new ThreadRecord { Channel = "github", Key = "reachability:openai-api:globalping:HK", OpenedBy = "e1", Reference = "7" });
+        Assert.Equal("7", (await ledger.GetThreadAsync("github", "reachability:openai-api:globalping:HK"))!.Reference);
+        Assert.Null(await ledger.GetThreadAsync("slack", "reachability:openai-api:globalping:HK"));
+        await ledger.SaveChannelStateAsync(new ChannelState { Channel = "github", ConsecutiveFailures = 2, RecentRequests = [SampleEvents.Time] });
+        Assert.Equal(2, (await ledger.GetChannelStateAsync("github"))!.ConsecutiveFailures);
+    }
+}
+
+public sealed class InMemoryDeliveryLedgerTests : DeliveryLedgerContract
+{
+    protected override IDeliveryLedger Create() => new InMemoryDeliveryLedger();
+}
+
+public sealed class EmbeddedDeliveryLedgerTests : DeliveryLedgerContract, IDisposable
+{
+    private readonly TempDirectory directory = new();
+
+    protected override IDeliveryLedger Create() => new EmbeddedDeliveryLedger(directory.Path);
+
+    [Fact]
+    public async Task Records_SurviveANewInstance_AsAnotherProcessWouldSeeThem()
+    {
+        await Create().TryAddAsync(new DeliveryRecord { EventId = "odd/id?#", Channel = "my channel", State = DeliveryState.Pending, Event = SampleEvents.Terms(), CreatedAt = SampleEvents.Time });
+        var other = Create();
+        Assert.False(await other.TryAddAsync(new DeliveryRecord { EventId = "odd/id?#", Channel = "my channel", State = DeliveryState.Pending, Event = SampleEvents.Terms(), CreatedAt = SampleEvents.Time }));
+        Assert.Equal("odd/id?#", Assert.Single(await other.GetOpenAsync()).EventId);
+    }
+
+    public void Dispose() => directory.Dispose();
+}
