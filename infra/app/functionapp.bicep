@@ -80,8 +80,13 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
       AZURE_CLIENT_ID: identityClientId
       ComplianceWatch__Region: region
+      // the queue trigger and the check-job sender both use AzureWebJobsStorage: one account by construction
+      AzureWebJobsStorage__queueServiceUri: 'https://${storageAccountName}.queue.${environment().suffixes.storage}'
       ComplianceWatch__Storage__TableEndpoint: 'https://${storageAccountName}.table.${environment().suffixes.storage}'
-      ComplianceWatch__Storage__QueueEndpoint: 'https://${storageAccountName}.queue.${environment().suffixes.storage}'
+      // one check queue per region, so a probe region checks its own reachability jobs
+      CHECK_QUEUE: 'check-jobs-${toLower(region)}'
+      ComplianceWatch__FanOut__Threshold: '50'
+      ComplianceWatch__FanOut__MaxSourcesPerRequest: '10'
       ComplianceWatch__ServiceBus__Topic: 'changes'
       ComplianceWatch__ServiceBus__Subscription: 'dispatcher'
       ComplianceWatch__Dispatcher__Enabled: string(publishes)
@@ -94,6 +99,11 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       REGULATORY_SCHEDULE: '0 0 * * * *'
       RELAY_SCHEDULE: '0 */1 * * * *'
       DISPATCH_SCHEDULE: '30 */1 * * * *'
+      // a probe region only measures reachability: terms and regulatory sources are checked once, by the primary,
+      // which also relays the shared outbox
+      'AzureWebJobs.CheckTermsSources.Disabled': string(!publishes)
+      'AzureWebJobs.CheckRegulatorySources.Disabled': string(!publishes)
+      'AzureWebJobs.RelayOutbox.Disabled': string(!publishes)
     }
   }
 }

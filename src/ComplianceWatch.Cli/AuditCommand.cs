@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using ComplianceWatch.Core;
 using ComplianceWatch.Core.Events;
 using ComplianceWatch.Core.Reachability;
+using ComplianceWatch.Core.Reporting;
 using ComplianceWatch.Core.Store;
 using Spectre.Console;
 
@@ -34,20 +34,17 @@ internal static class AuditCommand
                 Since = CliApp.ParseDate(parse.GetValue(since), "--since"),
                 Until = CliApp.ParseDate(parse.GetValue(until), "--until"),
                 SourceIds = parse.GetValue(source) is { Length: > 0 } ids ? ids : null,
-                IncludeContent = chosen is "table" or "md", // the reachability verdicts per region are read from it
+                IncludeContent = AuditExport.NeedsContent(chosen), // the reachability verdicts per region are read from it
             };
             await using var services = CliApp.BuildServices(parse, environment);
             var entries = await CliApp.Store(services).QueryHistoryAsync(query, cancellationToken);
             switch (chosen)
             {
-                case "json":
-                    await environment.Out.WriteLineAsync(JsonSerializer.Serialize(entries, JsonDefaults.Indented));
+                case AuditExport.Json:
+                    await environment.Out.WriteLineAsync(AuditExport.ToJson(entries));
                     break;
-                case "csv":
-                    await environment.Out.WriteAsync(ToCsv(entries));
-                    break;
-                case "md":
-                    await environment.Out.WriteAsync(ToMarkdown(entries));
+                case AuditExport.Csv or AuditExport.Markdown:
+                    await environment.Out.WriteAsync(AuditExport.Render(entries, chosen));
                     break;
                 default:
                     RenderTable(entries, environment);
@@ -124,7 +121,7 @@ internal static class AuditCommand
             table.AddRow(
                 entry.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
                 Markup.Escape(entry.SourceId),
-                TypeName(entry.Type),
+                AuditExport.TypeName(entry.Type),
                 entry.Event?.Data.Severity.ToName() ?? "",
                 Markup.Escape(entry.Summary));
         }
@@ -166,81 +163,11 @@ internal static class AuditCommand
                 table.AddRow(
                     Markup.Escape(entry.SourceId), Markup.Escape(record.VantagePoint),
                     entry.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
-                    TypeName(entry.Type), $"[{colour}]{Markup.Escape(verdict)}[/]",
+                    AuditExport.TypeName(entry.Type), $"[{colour}]{Markup.Escape(verdict)}[/]",
                     Markup.Escape(record.Reason.Length > 100 ? record.Reason[..100] + "…" : record.Reason));
             }
         }
 
         console.Write(table);
-    }
-
-    private static string TypeName(HistoryEntryType type) => type switch
-    {
-        HistoryEntryType.Baseline => "baseline",
-        HistoryEntryType.Change => "change",
-        HistoryEntryType.RulesUpdate => "rules-update",
-        HistoryEntryType.Flapping => "flapping",
-        _ => "health",
-    };
-
-    internal static string ToCsv(IReadOnlyList<HistoryEntry> entries)
-    {
-        static string Field(string? value) =>
-            value is null ? "" : value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
-        var csv = new StringBuilder("time,sourceId,sequence,type,severity,eventId,summary,contentHash,previousEntryHash,entryHash,added,removed\n");
-        foreach (var e in entries)
-        {
-            var diff = e.Event?.Data.Diff;
-            csv.AppendJoin(',', [
-                Field(e.Time.ToString("o", CultureInfo.InvariantCulture)), Field(e.SourceId), e.Sequence.ToString(CultureInfo.InvariantCulture),
-                TypeName(e.Type), e.Event?.Data.Severity.ToName() ?? "", Field(e.Event?.Id), Field(e.Summary), Field(e.ContentHash),
-                Field(e.PreviousEntryHash), Field(e.EntryHash), Field(diff is null ? null : string.Join('\n', diff.Added)),
-                Field(diff is null ? null : string.Join('\n', diff.Removed)),
-            ]).Append('\n');
-        }
-
-        return csv.ToString();
-    }
-
-    internal static string ToMarkdown(IReadOnlyList<HistoryEntry> entries)
-    {
-        static string Cell(string? value) => (value ?? "").Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
-        var md = new StringBuilder("# ComplianceWatch audit\n\n| Time (UTC) | Source | Type | Severity | Summary | Entry hash |\n|---|---|---|---|---|---|\n");
-        foreach (var e in entries)
-        {
-            md.Append(CultureInfo.InvariantCulture, $"| {e.Time.UtcDateTime:u} | {Cell(e.SourceId)} | {TypeName(e.Type)} | {e.Event?.Data.Severity.ToName()} | {Cell(e.Summary)} | `{e.EntryHash[..Math.Min(16, e.EntryHash.Length)]}` |\n");
-        }
-
-        var records = entries.Select(e => (Entry: e, Record: ReachabilityRecord.TryRead(e))).Where(x => x.Record is not null).ToArray();
-        if (records.Length > 0)
-        {
-            md.Append("\n## Reachability verdicts per region\n\n| Source | Vantage point | Time (UTC) | Type | Verdict | Reason |\n|---|---|---|---|---|---|\n");
-            foreach (var (e, r) in records.OrderBy(x => x.Entry.SourceId, StringComparer.Ordinal).ThenBy(x => x.Record!.VantagePoint, StringComparer.Ordinal).ThenBy(x => x.Entry.Sequence))
-            {
-                var verdict = e.Type == HistoryEntryType.Change ? $"{r!.PreviousVerdict} → {r.Verdict}" : r!.Verdict;
-                md.Append(CultureInfo.InvariantCulture, $"| {Cell(e.SourceId)} | {Cell(r.VantagePoint)} | {e.Time.UtcDateTime:u} | {TypeName(e.Type)} | {Cell(verdict)} | {Cell(r.Reason)} |\n");
-            }
-        }
-
-        foreach (var e in entries.Where(x => x.Event?.Data.Diff is not null))
-        {
-            var unified = e.Event!.Data.Diff!.Unified;
-            var fence = new string('`', Math.Max(3, LongestBacktickRun(unified) + 1));
-            md.Append(CultureInfo.InvariantCulture, $"\n## {Cell(e.SourceId)} #{e.Sequence} ({e.Time.UtcDateTime:u})\n\n{fence}diff\n{unified}{fence}\n");
-        }
-
-        return md.ToString();
-    }
-
-    private static int LongestBacktickRun(string text)
-    {
-        int longest = 0, run = 0;
-        foreach (var c in text)
-        {
-            run = c == '`' ? run + 1 : 0;
-            longest = Math.Max(longest, run);
-        }
-
-        return longest;
     }
 }

@@ -1,25 +1,13 @@
 using System.CommandLine;
 using ComplianceWatch.Core.Catalog;
 using ComplianceWatch.Core.Pipeline;
-using NCrontab;
+using ComplianceWatch.Core.Scheduling;
 
 namespace ComplianceWatch.Cli;
 
 /// <summary><c>watch</c>: keeps running each source on its schedule (its <c>schedule</c>, else its kind's default) until stopped.</summary>
 internal static class WatchCommand
 {
-    private static readonly CrontabSchedule.ParseOptions SixFields = new() { IncludingSeconds = true };
-
-    /// <summary>Default schedules per kind (6-field NCRONTAB, as Functions timers use).</summary>
-    public static readonly IReadOnlyDictionary<string, string> DefaultSchedules = new Dictionary<string, string>
-    {
-        [SourceKinds.Terms] = "0 0 */6 * * *",
-        [SourceKinds.Reachability] = "0 */15 * * * *",
-        [SourceKinds.FederalRegister] = "0 0 * * * *",
-        [SourceKinds.Feed] = "0 */30 * * * *",
-        [SourceKinds.Screening] = "0 0 */6 * * *",
-    };
-
     public static Command Create(CliEnvironment environment)
     {
         var command = new Command("watch", "Keep running each source on its schedule until stopped (Ctrl+C)");
@@ -31,7 +19,6 @@ internal static class WatchCommand
             var sources = SourceSelection.Select(catalog, parse.GetValue(CheckCommand.SourceOption), parse.GetValue(CheckCommand.KindOption));
             await using var services = CliApp.BuildServices(parse, environment);
             var time = TimeProvider.System;
-            var schedules = sources.ToDictionary(s => s.Id, s => CrontabSchedule.Parse(s.Schedule ?? DefaultSchedules[s.Kind], SixFields));
             var due = sources.ToDictionary(s => s.Id, _ => time.GetUtcNow().UtcDateTime); // everything once at start
             var failed = false;
             try
@@ -46,7 +33,7 @@ internal static class WatchCommand
                         failed = report.Errors.Count > 0;
                         foreach (var source in batch)
                         {
-                            due[source.Id] = schedules[source.Id].GetNextOccurrence(now);
+                            due[source.Id] = SourceSchedules.NextOccurrence(source, new DateTimeOffset(now, TimeSpan.Zero)).UtcDateTime;
                         }
                     }
 

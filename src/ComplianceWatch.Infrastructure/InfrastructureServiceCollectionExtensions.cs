@@ -2,14 +2,19 @@ using System.Net;
 using Azure.Data.Tables;
 using Azure.Messaging.ServiceBus;
 using ComplianceWatch.Core;
+using ComplianceWatch.Core.Audits;
+using ComplianceWatch.Core.Catalog;
 using ComplianceWatch.Core.Events;
 using ComplianceWatch.Core.Fetching;
 using ComplianceWatch.Core.Pipeline;
+using ComplianceWatch.Core.Scheduling;
 using ComplianceWatch.Core.Reachability;
 using ComplianceWatch.Core.Store;
 using ComplianceWatch.Core.Terms;
 using ComplianceWatch.Infrastructure.Embedded;
 using ComplianceWatch.Infrastructure.Http;
+using ComplianceWatch.Infrastructure.Queues;
+using Microsoft.Extensions.Configuration;
 using ComplianceWatch.Infrastructure.Reachability;
 using ComplianceWatch.Infrastructure.ServiceBus;
 using ComplianceWatch.Infrastructure.Tables;
@@ -50,6 +55,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<ISourceChecker, ReachabilityChecker>();
         services.AddComplianceWatchRegulatory();
         services.AddSingleton<CheckRunner>();
+        services.AddSingleton<SourceHealthRecorder>();
         return services;
     }
 
@@ -101,6 +107,67 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddStreamingFetcher();
         return services;
     }
+
+    /// <summary>
+    /// Scheduled checks with fan-out, check jobs and on-demand audits (options section <c>ComplianceWatch:FanOut</c>,
+    /// validated at start). Needs an <see cref="ICatalogProvider"/>, an <see cref="ICheckJobSender"/> and an <see cref="IAuditRunStore"/>.
+    /// </summary>
+    public static IServiceCollection AddComplianceWatchFanOut(this IServiceCollection services)
+    {
+        services.AddOptions<FanOutOptions>()
+            .BindConfiguration(FanOutOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<ScheduledChecks>();
+        services.AddSingleton<AuditService>();
+        return services;
+    }
+
+    /// <summary>Check jobs on the Storage queue <paramref name="queueName"/> of the storage connection <paramref name="connectionName"/> (Functions conventions).</summary>
+    public static IServiceCollection AddStorageQueueCheckJobs(this IServiceCollection services, string connectionName, Func<IServiceProvider, string> queueName) =>
+        services.AddSingleton<ICheckJobSender>(sp => new StorageQueueCheckJobSender(
+            StorageConnection.CreateQueueServiceClient(sp.GetRequiredService<IConfiguration>(), connectionName, StorageQueueCheckJobSender.ClientOptions())
+                .GetQueueClient(queueName(sp))));
+
+    /// <summary>
+    /// The Azure adapters of a long-running host, from its settings:
+    /// <list type="bullet">
+    /// <item>state and audit runs: the embedded store when <c>ComplianceWatch:StateDirectory</c> is set (a local run
+    /// without Azure), else Azure Table Storage at <c>ComplianceWatch:Storage:TableEndpoint</c> (managed identity) or
+    /// <c>ComplianceWatch:Storage:ConnectionString</c> (Azurite), table <c>ComplianceWatch:Storage:TableName</c>;</item>
+    /// <item>publishing: Service Bus at <c>ServiceBusConnection</c> (a connection string) or
+    /// <c>ServiceBusConnection:fullyQualifiedNamespace</c> (managed identity), topic <c>ComplianceWatch:ServiceBus:Topic</c>
+    /// (default <c>changes</c>), with the outbox relay.</item>
+    /// </list>
+    /// Nothing is contacted until first use; a host validates that the settings it needs are present (see <see cref="AzureSettings"/>).
+    /// </summary>
+    public static IServiceCollection AddComplianceWatchAzure(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var settings = AzureSettings.From(configuration);
+        if (settings.StateDirectory is { } directory)
+        {
+            services.AddEmbeddedStateStore(directory);
+            services.AddEmbeddedAuditRunStore(directory);
+        }
+        else if (settings.TableConnection is { } tables)
+        {
+            services.AddTableStateStore(tables, settings.TableName);
+            var audits = TableStateStore.CreateClient(tables, settings.TableName + "audits");
+            services.AddSingleton<IAuditRunStore>(new TableAuditRunStore(audits));
+        }
+
+        if (settings.ServiceBusConnection is { } serviceBus)
+        {
+            services.AddServiceBusEventPublisher(serviceBus, settings.Topic);
+        }
+
+        return services;
+    }
+
+    /// <summary>Audit runs kept in the embedded store's directory.</summary>
+    public static IServiceCollection AddEmbeddedAuditRunStore(this IServiceCollection services, string directory) =>
+        services.AddSingleton<IAuditRunStore>(new EmbeddedAuditRunStore(directory));
 
     /// <summary>
     /// The reachability probes: <c>local</c> (this host, SSRF guard applied), <c>proxy:NAME</c> (HTTP CONNECT proxies from

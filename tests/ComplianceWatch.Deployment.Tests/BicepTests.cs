@@ -77,4 +77,25 @@ public sealed class BicepTests
             Assert.Contains(expected, stdout, StringComparison.Ordinal);
         }
     }
+
+    /// <summary>
+    /// The Function App's settings cover what the app refuses to start without (its start-up validation names these):
+    /// the timers' schedules, the check queue, host storage, the Table endpoint and the Service Bus namespace; and a
+    /// probe region switches off what only the primary runs.
+    /// </summary>
+    [Fact]
+    public async Task FunctionApp_SetsEverySettingTheAppRequires()
+    {
+        var (_, stdout, _) = await RunBicepAsync("build", "infra/main.bicep", "--stdout");
+        foreach (var setting in new[]
+        {
+            "TERMS_SCHEDULE", "REACHABILITY_SCHEDULE", "REGULATORY_SCHEDULE", "RELAY_SCHEDULE", "CHECK_QUEUE",
+            "AzureWebJobsStorage__accountName", "AzureWebJobsStorage__queueServiceUri", "ComplianceWatch__Storage__TableEndpoint",
+            "ServiceBusConnection__fullyQualifiedNamespace", "ComplianceWatch__FanOut__Threshold",
+            "AzureWebJobs.CheckTermsSources.Disabled", "AzureWebJobs.CheckRegulatorySources.Disabled", "AzureWebJobs.RelayOutbox.Disabled",
+        })
+        {
+            Assert.Contains($"\"{setting}\":", stdout, StringComparison.Ordinal);
+        }
+    }
 }

@@ -214,7 +214,7 @@ public sealed class EmbeddedStateStore : IStateStore
     private static async Task<StoredState?> ReadStateAsync(string dir, CancellationToken cancellationToken) =>
         await ReadJsonAsync<StoredState>(Path.Combine(dir, "state.json"), cancellationToken);
 
-    private static async Task<T?> ReadJsonAsync<T>(string path, CancellationToken cancellationToken)
+    internal static async Task<T?> ReadJsonAsync<T>(string path, CancellationToken cancellationToken)
         where T : class
     {
         try
@@ -236,7 +236,7 @@ public sealed class EmbeddedStateStore : IStateStore
         }
     }
 
-    private static async Task WriteAtomicallyAsync<T>(string path, T value, CancellationToken cancellationToken)
+    internal static async Task WriteAtomicallyAsync<T>(string path, T value, CancellationToken cancellationToken)
     {
         var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         try
