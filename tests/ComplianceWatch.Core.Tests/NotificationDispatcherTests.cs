@@ -26,8 +26,7 @@ public sealed class RecordingNotifier(string type, int maxDigestEvents, SinkLimi
 
     public async Task<DeliveryOutcome> SendAsync(Notification notification, ISendContext context, CancellationToken cancellationToken = default)
     {
-        await context.PaceAsync(cancellationToken);
-        var at = context.Time.GetUtcNow();
+        var at = await context.PaceAsync(cancellationToken); // the instant the pacer counted this request
         var outcome = Script.TryDequeue(out var next) ? next(at) : DeliveryOutcome.Delivered("ref-" + Attempts.Count);
         Attempts.Enqueue((at, notification, outcome));
         return outcome;
@@ -271,15 +270,22 @@ public sealed class NotificationDispatcherTests
 public sealed class SinkPacerTests
 {
     [Fact]
-    public void Reserve_KeepsSpacingAndBothWindows()
+    public void TryTake_KeepsSpacingAndBothWindows()
     {
         var pacer = new SinkPacer(new SinkLimits(TimeSpan.FromSeconds(1), 80, 500));
-        var start = SampleEvents.Time;
+        var now = SampleEvents.Time;
         var slots = new List<DateTimeOffset>();
-        for (var i = 0; i < 600; i++)
+        while (slots.Count < 600)
         {
-            var slot = pacer.Reserve(slots.Count > 0 ? slots[^1] : start, start.AddHours(3));
-            slots.Add(slot!.Value);
+            if (pacer.TryTake(now) is { } next)
+            {
+                Assert.True(next > now);
+                now = next; // a sender waits until the next slot and asks again
+            }
+            else
+            {
+                slots.Add(now);
+            }
         }
 
         for (var i = 1; i < slots.Count; i++)
@@ -297,7 +303,9 @@ public sealed class SinkPacerTests
             Assert.True(slots[i] - slots[i - 500] >= TimeSpan.FromHours(1));
         }
 
-        Assert.Null(pacer.Reserve(slots[^1], slots[^1])); // beyond the deadline: nothing reserved
+        var count = pacer.Recent.Count;
+        Assert.NotNull(pacer.TryTake(slots[^1])); // no slot now: nothing counted
+        Assert.Equal(count, pacer.Recent.Count);
     }
 
     [Fact]

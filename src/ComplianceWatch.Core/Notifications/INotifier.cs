@@ -77,9 +77,10 @@ public interface ISendContext
     /// <summary>
     /// Waits for the sink's next slot for one content-creating request (minimum spacing, per-minute and per-hour caps,
     /// a pause after a 429) and counts it. Throws <see cref="DeliveryDeferredException"/> when the slot lies beyond the
-    /// run's budget: nothing is sent, and the delivery stays pending until then.
+    /// run's budget: nothing is sent, and the delivery stays pending until then. Returns the instant the request was
+    /// counted at.
     /// </summary>
-    ValueTask PaceAsync(CancellationToken cancellationToken = default);
+    ValueTask<DateTimeOffset> PaceAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>A sink's rate limits.</summary>

@@ -464,19 +464,22 @@ public sealed partial class NotificationDispatcher : IEventPublisher
     {
         public TimeProvider Time => time;
 
-        public async ValueTask PaceAsync(CancellationToken cancellationToken = default)
+        public async ValueTask<DateTimeOffset> PaceAsync(CancellationToken cancellationToken = default)
         {
-            var now = time.GetUtcNow();
-            var slot = pacer.Reserve(now, deadline);
-            if (slot is not { } reserved)
+            while (true)
             {
-                var next = pacer.NextSlot(now);
-                throw new DeliveryDeferredException(next, $"the sink's rate limit allows the next request at {next:u}");
-            }
+                var now = time.GetUtcNow();
+                if (pacer.TryTake(now) is not { } next)
+                {
+                    return now;
+                }
 
-            if (reserved > now)
-            {
-                await Task.Delay(reserved - now, time, cancellationToken);
+                if (next > deadline)
+                {
+                    throw new DeliveryDeferredException(next, $"the sink's rate limit allows the next request at {next:u}");
+                }
+
+                await Task.Delay(next - now, time, cancellationToken);
             }
         }
     }

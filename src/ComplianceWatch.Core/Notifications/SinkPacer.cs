@@ -88,21 +88,23 @@ public sealed class SinkPacer(SinkLimits limits)
     }
 
     /// <summary>
-    /// Reserves the next slot for one request (so concurrent senders to one sink never share a slot) when it falls at or
-    /// before <paramref name="deadline"/>; null otherwise (nothing reserved).
+    /// Takes a request slot at <paramref name="now"/> when the limits allow one now, and counts it (returns null);
+    /// otherwise returns the instant the next slot opens and counts nothing. Check and count are one step, so
+    /// concurrent senders to one sink never share a slot, and a request is counted when it is actually sent — a
+    /// sender that wakes late is not followed at once by the next one.
     /// </summary>
-    public DateTimeOffset? Reserve(DateTimeOffset now, DateTimeOffset deadline)
+    public DateTimeOffset? TryTake(DateTimeOffset now)
     {
         lock (gate)
         {
             var slot = NextSlot(now);
-            if (slot > deadline)
+            if (slot > now)
             {
-                return null;
+                return slot;
             }
 
-            Record(slot);
-            return slot;
+            Record(now);
+            return null;
         }
     }
 
