@@ -44,7 +44,7 @@ internal static class AuditCommand
                     await environment.Out.WriteLineAsync(AuditExport.ToJson(entries));
                     break;
                 case AuditExport.Csv or AuditExport.Markdown:
-                    await environment.Out.WriteAsync(AuditExport.Render(entries, chosen));
+                    await environment.Out.WriteAsync(AuditExport.Render(entries, chosen, await AuditExport.HeadsAsync(CliApp.Store(services), entries, cancellationToken)));
                     break;
                 default:
                     RenderTable(entries, environment);

@@ -176,9 +176,12 @@ public class CheckCommandTests : IAsyncLifetime
 
         var csv = await RunAsync(["audit", .. StoreArgs, "--format", "csv"]);
         Assert.StartsWith("time,sourceId,sequence,type", csv.Out, StringComparison.Ordinal);
-        Assert.Equal(3, csv.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        var rows = csv.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, rows.Length); // header, two entries, the chain head
+        Assert.StartsWith(",countries,2,chain-head,", rows[3], StringComparison.Ordinal);
         var md = await RunAsync(["audit", .. StoreArgs, "--format", "md"]);
         Assert.Contains("+Vietnam", md.Out, StringComparison.Ordinal);
+        Assert.Contains("## Chain heads", md.Out, StringComparison.Ordinal);
 
         var none = await RunAsync(["audit", .. StoreArgs, "--json", "--since", "2999-01-01"]);
         Assert.Equal("[]", none.Out.Trim());

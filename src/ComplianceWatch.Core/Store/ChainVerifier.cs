@@ -6,6 +6,9 @@ public sealed record ChainStatus(string SourceId, long EntryCount, string? Head,
     public bool Intact => Problem is null;
 }
 
+/// <summary>The head of a source's chain: the hash of its last entry and how many entries it has.</summary>
+public sealed record ChainHead(string SourceId, long EntryCount, string Hash);
+
 /// <summary>The result of recomputing every chain of a store.</summary>
 public sealed record ChainVerification(IReadOnlyList<ChainStatus> Chains)
 {
