@@ -3,9 +3,9 @@ using ComplianceWatch.Functions;
 using ComplianceWatch.Infrastructure;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using OpenTelemetry;
 
 // The ComplianceWatch Functions app: thin triggers over the same Core pipeline the tool runs. Every setting it needs
@@ -24,6 +24,7 @@ builder.Services
     .AddComplianceWatchApi()                            // Api: the audit API's handlers
     .AddComplianceWatchFunctions();                     // this app: its settings, catalog, check queue, fan-out, relay
 
+// traces, metrics and logs through OpenTelemetry, to Application Insights when APPLICATIONINSIGHTS_CONNECTION_STRING is set
 builder.Services.AddOpenTelemetry()
     .UseFunctionsWorkerDefaults()
     .UseAzureMonitorWhenConfigured(builder.Configuration);

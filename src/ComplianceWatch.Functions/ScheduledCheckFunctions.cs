@@ -11,15 +11,26 @@ namespace ComplianceWatch.Functions;
 /// </summary>
 public sealed partial class ScheduledCheckFunctions(ScheduledChecks checks, ILogger<ScheduledCheckFunctions> logger)
 {
+    /// <summary>
+    /// A failed run (the queue or the store unreachable) is retried with the same <see cref="TimerInfo"/>, so it selects
+    /// the same due sources; a retry is safe: checks commit with compare-and-swap and a source checked twice announces a
+    /// change once.
+    /// </summary>
+    public const int RetryCount = 2;
+    public const string RetryDelay = "00:00:30";
+
     [Function(FunctionNames.CheckTermsSources)]
+    [FixedDelayRetry(RetryCount, RetryDelay)]
     public Task CheckTermsAsync([TimerTrigger("%" + AppSettingNames.TermsSchedule + "%", RunOnStartup = false)] TimerInfo timer, CancellationToken cancellationToken) =>
         RunAsync("terms", timer, cancellationToken);
 
     [Function(FunctionNames.CheckReachabilitySources)]
+    [FixedDelayRetry(RetryCount, RetryDelay)]
     public Task CheckReachabilityAsync([TimerTrigger("%" + AppSettingNames.ReachabilitySchedule + "%", RunOnStartup = false)] TimerInfo timer, CancellationToken cancellationToken) =>
         RunAsync("reachability", timer, cancellationToken);
 
     [Function(FunctionNames.CheckRegulatorySources)]
+    [FixedDelayRetry(RetryCount, RetryDelay)]
     public Task CheckRegulatoryAsync([TimerTrigger("%" + AppSettingNames.RegulatorySchedule + "%", RunOnStartup = false)] TimerInfo timer, CancellationToken cancellationToken) =>
         RunAsync("regulatory", timer, cancellationToken);
 

@@ -43,6 +43,13 @@ public sealed class FunctionsMetadataTests
         Assert.False(trigger.GetProperty("runOnStartup").GetBoolean());
         Assert.Equal($"ComplianceWatch.Functions.{entryPoint}", function.GetProperty("entryPoint").GetString());
         Assert.Equal("dotnet-isolated", function.GetProperty("language").GetString());
+        if (name != FunctionNames.RelayOutbox)
+        {
+            var retry = function.GetProperty("retry");
+            Assert.Equal("fixedDelay", retry.GetProperty("strategy").GetString(), ignoreCase: true);
+            Assert.Equal(ScheduledCheckFunctions.RetryCount, retry.GetProperty("maxRetryCount").GetInt32());
+            Assert.Equal(ScheduledCheckFunctions.RetryDelay, retry.GetProperty("delayInterval").GetString());
+        }
     }
 
     [Theory]
