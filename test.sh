@@ -65,6 +65,15 @@ if [ -z "${COMPLIANCEWATCH_TEST_AZURITE:-}" ]; then
   echo "Azurite (pid $azurite_pid): table $table_port, queue $queue_port, blob $blob_port"
 fi
 
+echo "== chromium"
+# the dashboard's browser tests drive Debian's Chromium through Playwright; Playwright never downloads a browser
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if [ ! -x /usr/bin/chromium ]; then
+  command -v apt-get >/dev/null 2>&1 || fail "Chromium (/usr/bin/chromium) is required for the dashboard tests: install Debian's chromium package"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || fail "installing chromium (apt-get install chromium) failed"
+fi
+echo "$(/usr/bin/chromium --version 2>/dev/null || echo chromium)"
+
 echo "== build"
 if ! dotnet build ComplianceWatch.sln -c Release -nologo -v quiet; then
   fail "build failed"

@@ -94,9 +94,44 @@ public sealed partial class ComplianceWatchApi(
             var sourceIds = await KnownSourcesAsync(ApiQuery.List(request.Query, "source"), cancellationToken);
             var entries = await store.QueryHistoryAsync(new HistoryQuery { Since = since, Until = until, SourceIds = sourceIds, IncludeContent = AuditExport.NeedsContent(format) }, cancellationToken);
             var file = $"compliancewatch-audit-{since.UtcDateTime:yyyyMMdd}{(until is { } u ? $"-{u.UtcDateTime:yyyyMMdd}" : "")}.{format}";
-            return ApiResult.Text(AuditExport.Render(entries, format), AuditExport.MediaType(format),
+            var heads = await AuditExport.HeadsAsync(store, entries, cancellationToken);
+            return ApiResult.Text(AuditExport.Render(entries, format, heads), AuditExport.MediaType(format),
                 new Dictionary<string, string> { ["Content-Disposition"] = $"attachment; filename=\"{file}\"" });
         });
+
+    /// <summary>
+    /// <c>GET /api/audits/verify</c>: recomputes every source's history chain; 200 with <c>intact: true</c> and each chain's
+    /// head, or 409 with <c>intact: false</c> naming the first altered, removed or reordered entry of each broken chain.
+    /// </summary>
+    public async Task<ApiResult> VerifyChainsAsync(HttpRequest request, CancellationToken cancellationToken = default) =>
+        await GuardAsync(async () =>
+        {
+            var verification = await ChainVerifier.VerifyAsync(store, cancellationToken);
+            var body = new
+            {
+                intact = verification.Intact,
+                sources = verification.Chains.Count,
+                problems = verification.Problems,
+                chains = verification.Chains.Select(c => new { sourceId = c.SourceId, entries = c.EntryCount, head = c.Head, intact = c.Intact, problem = c.Problem }),
+            };
+            return ApiResult.Json(body, verification.Intact ? StatusCodes.Status200OK : StatusCodes.Status409Conflict);
+        });
+
+    /// <summary>
+    /// <c>GET /api/dashboard</c>: the compliance dashboard, one self-contained HTML page (inline CSS and script, nothing
+    /// fetched from elsewhere) that reads this API: the reachability matrix, the timeline of changes, sources and exports.
+    /// </summary>
+    public static ApiResult GetDashboard() =>
+        ApiResult.Text(DashboardPage, "text/html; charset=utf-8", new Dictionary<string, string>
+        {
+            ["Content-Security-Policy"] = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            ["X-Content-Type-Options"] = "nosniff",
+            ["Referrer-Policy"] = "no-referrer",
+            ["Cache-Control"] = "no-store",
+        });
+
+    /// <summary>The dashboard page (embedded resource <c>dashboard.html</c>).</summary>
+    public static string DashboardPage { get; } = ReadResource("ComplianceWatch.Api.dashboard.html");
 
     /// <summary><c>GET /api/changes</c>: change events, oldest first, filtered by since, until, kind, provider, source and (minimum) severity; paged.</summary>
     public async Task<ApiResult> ListChangesAsync(HttpRequest request, CancellationToken cancellationToken = default) =>
@@ -184,7 +219,7 @@ public sealed partial class ComplianceWatchApi(
     public static ApiResult GetOpenApi() => ApiResult.Text(OpenApiDocument, "application/yaml; charset=utf-8");
 
     /// <summary>The OpenAPI document (embedded resource <c>openapi.yaml</c>).</summary>
-    public static string OpenApiDocument { get; } = ReadOpenApi();
+    public static string OpenApiDocument { get; } = ReadResource("ComplianceWatch.Api.openapi.yaml");
 
     /// <summary><c>GET /api/health</c> (anonymous): the catalog loads and the store answers. Says nothing else.</summary>
     public async Task<ApiResult> GetHealthAsync(CancellationToken cancellationToken = default)
@@ -424,10 +459,10 @@ public sealed partial class ComplianceWatchApi(
         return $"{request.PathBase}{request.Path}?{string.Join('&', parameters)}";
     }
 
-    private static string ReadOpenApi()
+    private static string ReadResource(string name)
     {
-        using var stream = typeof(ComplianceWatchApi).Assembly.GetManifestResourceStream("ComplianceWatch.Api.openapi.yaml")
-            ?? throw new InvalidOperationException("openapi.yaml is not embedded in ComplianceWatch.Api.");
+        using var stream = typeof(ComplianceWatchApi).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"{name} is not embedded in ComplianceWatch.Api.");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }

@@ -44,7 +44,7 @@ internal static class AuditCommand
                     await environment.Out.WriteLineAsync(AuditExport.ToJson(entries));
                     break;
                 case AuditExport.Csv or AuditExport.Markdown:
-                    await environment.Out.WriteAsync(AuditExport.Render(entries, chosen));
+                    await environment.Out.WriteAsync(AuditExport.Render(entries, chosen, await AuditExport.HeadsAsync(CliApp.Store(services), entries, cancellationToken)));
                     break;
                 default:
                     RenderTable(entries, environment);
@@ -58,25 +58,9 @@ internal static class AuditCommand
         verify.SetAction(async (parse, cancellationToken) =>
         {
             await using var services = CliApp.BuildServices(parse, environment);
-            var store = CliApp.Store(services);
-            var problems = new List<string>();
-            var checkedSources = 0;
-            foreach (var state in await store.ListAsync(cancellationToken))
-            {
-                var entries = await store.QueryHistoryAsync(new HistoryQuery { SourceIds = [state.SourceId], IncludeContent = true }, cancellationToken);
-                var problem = HistoryChain.Verify(entries.OrderBy(e => e.Sequence).ToArray(), state.ChainHead);
-                if (problem is null && entries.Count != state.EntryCount)
-                {
-                    problem = $"{state.SourceId}: {state.EntryCount} entries recorded but {entries.Count} found";
-                }
-
-                checkedSources++;
-                if (problem is not null)
-                {
-                    problems.Add(problem);
-                }
-            }
-
+            var verification = await ChainVerifier.VerifyAsync(CliApp.Store(services), cancellationToken);
+            var problems = verification.Problems;
+            var checkedSources = verification.Chains.Count;
             if (parse.GetValue(CliApp.JsonOption))
             {
                 await environment.Out.WriteLineAsync(JsonSerializer.Serialize(new { intact = problems.Count == 0, sources = checkedSources, problems }, JsonDefaults.Indented));

@@ -82,6 +82,7 @@ public static class CliApp
         root.Subcommands.Add(SourcesCommand.Create(environment));
         root.Subcommands.Add(AuditCommand.Create(environment));
         root.Subcommands.Add(NotifyCommand.Create(environment));
+        root.Subcommands.Add(ServeCommand.Create(environment));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -137,7 +138,8 @@ public static class CliApp
     }
 
     /// <summary>The services one command runs with: settings from the environment (section <c>ComplianceWatch</c>), layered with the command line.</summary>
-    internal static ServiceProvider BuildServices(ParseResult parse, CliEnvironment environment)
+    /// <remarks><paramref name="extra"/> adds a command's own services; <paramref name="defaults"/> are settings the environment may override.</remarks>
+    internal static ServiceProvider BuildServices(ParseResult parse, CliEnvironment environment, Action<IServiceCollection>? extra = null, IReadOnlyDictionary<string, string?>? defaults = null)
     {
         var overrides = new Dictionary<string, string?>(environment.Settings);
         if (parse.GetValue(AllowPrivateOption))
@@ -145,7 +147,7 @@ public static class CliApp
             overrides[$"{ComplianceWatchOptions.SectionName}:AllowPrivateNetwork"] = "true";
         }
 
-        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(overrides).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(defaults ?? new Dictionary<string, string?>()).AddEnvironmentVariables().AddInMemoryCollection(overrides).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging(logging =>
@@ -160,6 +162,7 @@ public static class CliApp
         AddStore(services, parse, configuration);
         AddPublishing(services, parse, configuration);
         NotificationSetup.Register(services, parse, configuration, parse.GetValue(StateOption)!);
+        extra?.Invoke(services);
 
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         _ = provider.GetRequiredService<IOptions<ComplianceWatchOptions>>().Value; // a bad setting stops here, naming it

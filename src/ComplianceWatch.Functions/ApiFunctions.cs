@@ -23,6 +23,17 @@ public sealed class ApiFunctions(ComplianceWatchApi api)
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.AuditReport)] HttpRequest request, CancellationToken cancellationToken) =>
         await api.GetAuditReportAsync(request, cancellationToken);
 
+    [Function(FunctionNames.VerifyChains)]
+    public async Task<IActionResult> VerifyChainsAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.AuditVerify)] HttpRequest request, CancellationToken cancellationToken) =>
+        await api.VerifyChainsAsync(request, cancellationToken);
+
+    /// <summary>The dashboard page, behind the same function key as the API it reads (the page passes its <c>code</c> on).</summary>
+    [Function(FunctionNames.Dashboard)]
+    public static IActionResult GetDashboard(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.Dashboard)] HttpRequest request) =>
+        ComplianceWatchApi.GetDashboard();
+
     [Function(FunctionNames.ListChanges)]
     public async Task<IActionResult> ListChangesAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.Changes)] HttpRequest request, CancellationToken cancellationToken) =>

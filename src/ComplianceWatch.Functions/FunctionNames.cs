@@ -12,9 +12,11 @@ public static class FunctionNames
     public const string RunAudit = "RunAudit";
     public const string GetAuditRun = "GetAuditRun";
     public const string GetAuditReport = "GetAuditReport";
+    public const string VerifyChains = "VerifyChains";
     public const string ListChanges = "ListChanges";
     public const string GetChange = "GetChange";
     public const string ListSources = "ListSources";
     public const string GetOpenApi = "GetOpenApi";
     public const string Health = "Health";
+    public const string Dashboard = "Dashboard";
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ComplianceWatch.Testing;
 
 namespace ComplianceWatch.Cli.Tests;
@@ -27,6 +28,24 @@ public class CheckCommandTests : IAsyncLifetime
         var entryFile = Path.Combine(directory.File("state"), "sources", sourceId, "history", $"{sequence:D10}.json");
         await File.WriteAllTextAsync(entryFile, (await File.ReadAllTextAsync(entryFile)).Replace(original, replacement, StringComparison.Ordinal));
     }
+
+    /// <summary>The stored JSON of one history entry, as an insider would read it.</summary>
+    protected virtual Task<string> ReadEntryJsonAsync(string sourceId, long sequence) =>
+        File.ReadAllTextAsync(EntryFile(sourceId, sequence));
+
+    /// <summary>Overwrites the stored JSON of one history entry, as an insider could.</summary>
+    protected virtual Task WriteEntryJsonAsync(string sourceId, long sequence, string json) =>
+        File.WriteAllTextAsync(EntryFile(sourceId, sequence), json);
+
+    /// <summary>Deletes one stored history entry, as an insider could.</summary>
+    protected virtual Task DeleteEntryAsync(string sourceId, long sequence)
+    {
+        File.Delete(EntryFile(sourceId, sequence));
+        return Task.CompletedTask;
+    }
+
+    private string EntryFile(string sourceId, long sequence) =>
+        Path.Combine(directory.File("state"), "sources", sourceId, "history", $"{sequence:D10}.json");
 
     protected virtual Task AssertNothingRecordedAsync()
     {
@@ -157,9 +176,12 @@ public class CheckCommandTests : IAsyncLifetime
 
         var csv = await RunAsync(["audit", .. StoreArgs, "--format", "csv"]);
         Assert.StartsWith("time,sourceId,sequence,type", csv.Out, StringComparison.Ordinal);
-        Assert.Equal(3, csv.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        var rows = csv.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, rows.Length); // header, two entries, the chain head
+        Assert.StartsWith(",countries,2,chain-head,", rows[3], StringComparison.Ordinal);
         var md = await RunAsync(["audit", .. StoreArgs, "--format", "md"]);
         Assert.Contains("+Vietnam", md.Out, StringComparison.Ordinal);
+        Assert.Contains("## Chain heads", md.Out, StringComparison.Ordinal);
 
         var none = await RunAsync(["audit", .. StoreArgs, "--json", "--since", "2999-01-01"]);
         Assert.Equal("[]", none.Out.Trim());
@@ -170,6 +192,72 @@ public class CheckCommandTests : IAsyncLifetime
         var verify = await RunAsync(["audit", "verify", .. StoreArgs]);
         Assert.Equal(1, verify.ExitCode);
         Assert.Contains("countries#2", verify.Out, StringComparison.Ordinal);
+    }
+
+    /// <summary>Three entries of source <c>countries</c>: the baseline (#1), China → Vietnam (#2), Japan removed (#3).</summary>
+    private async Task RecordThreeEntriesAsync()
+    {
+        server.Set("countries", Countries);
+        Assert.Equal(0, (await CheckJsonAsync()).ExitCode);
+        server.Set("countries", Countries.Replace("<li>China</li>", "<li>Vietnam</li>", StringComparison.Ordinal));
+        Assert.Equal(0, (await CheckJsonAsync()).ExitCode);
+        server.Set("countries", Countries.Replace("<li>China</li>", "<li>Vietnam</li>", StringComparison.Ordinal).Replace("<li>Japan</li>", "", StringComparison.Ordinal));
+        Assert.Equal(0, (await CheckJsonAsync()).ExitCode);
+        var untouched = await RunAsync(["audit", "verify", .. StoreArgs]);
+        Assert.True(untouched.ExitCode == 0, untouched.Out + untouched.Error);
+        Assert.Contains("history intact: 1 source chains verified", untouched.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AuditVerify_OneEntryEdited_Exits1NamingIt()
+    {
+        await RecordThreeEntriesAsync();
+        var json = await ReadEntryJsonAsync("countries", 2);
+        await WriteEntryJsonAsync("countries", 2, json.Replace("Vietnam", "Viet Nam", StringComparison.Ordinal));
+
+        var verify = await RunAsync(["audit", "verify", .. StoreArgs]);
+        Assert.Equal(1, verify.ExitCode);
+        Assert.Contains("altered: countries#2: content does not match its hash", verify.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AuditVerify_OneEntryDeleted_Exits1NamingIt()
+    {
+        await RecordThreeEntriesAsync();
+        await DeleteEntryAsync("countries", 2);
+
+        var verify = await RunAsync(["audit", "verify", .. StoreArgs]);
+        Assert.Equal(1, verify.ExitCode);
+        Assert.Contains("altered: countries#2: missing or reordered", verify.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AuditVerify_LastEntryDeleted_Exits1NamingIt()
+    {
+        await RecordThreeEntriesAsync();
+        await DeleteEntryAsync("countries", 3);
+
+        var verify = await RunAsync(["audit", "verify", .. StoreArgs, "--json"]);
+        Assert.Equal(1, verify.ExitCode);
+        using var doc = JsonDocument.Parse(verify.Out);
+        Assert.False(doc.RootElement.GetProperty("intact").GetBoolean());
+        Assert.StartsWith("countries#3: the chain does not end at the recorded head", Assert.Single(doc.RootElement.GetProperty("problems").EnumerateArray()).GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AuditVerify_TwoEntriesReordered_Exits1NamingTheFirstMovedEntry()
+    {
+        await RecordThreeEntriesAsync();
+        // swap #2 and #3: each takes the other's place (and sequence number), so the history tells Japan's removal first
+        var second = JsonNode.Parse(await ReadEntryJsonAsync("countries", 2))!.AsObject();
+        var third = JsonNode.Parse(await ReadEntryJsonAsync("countries", 3))!.AsObject();
+        (second["sequence"], third["sequence"]) = (3, 2);
+        await WriteEntryJsonAsync("countries", 2, third.ToJsonString());
+        await WriteEntryJsonAsync("countries", 3, second.ToJsonString());
+
+        var verify = await RunAsync(["audit", "verify", .. StoreArgs]);
+        Assert.Equal(1, verify.ExitCode);
+        Assert.Contains("altered: countries#2: link to the previous entry is broken", verify.Out, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -107,7 +107,10 @@ public sealed class ReachabilityCommandTests : IAsyncLifetime
         Assert.Contains("Reachability verdicts per region", table.Out, StringComparison.Ordinal);
 
         var markdown = await RunAsync("audit", "--format", "md");
-        var rows = markdown.Out.Split('\n').Where(l => l.StartsWith("| openai-api |", StringComparison.Ordinal)).ToArray();
+        var sections = markdown.Out.Split("## Chain heads");
+        Assert.Equal(2, sections.Length);
+        Assert.Matches(@"\| openai-api \| \d+ \| `[0-9a-f]{64}` \|", sections[1]); // the chain head travels with the report
+        var rows = sections[0].Split('\n').Where(l => l.StartsWith("| openai-api |", StringComparison.Ordinal)).ToArray();
         Assert.Equal(4, rows.Length); // per region: the baseline and the transition
         Assert.Contains(rows, r => r.Contains("| local:eastasia |", StringComparison.Ordinal) && r.Contains("| baseline | reachable |", StringComparison.Ordinal));
         Assert.Contains(rows, r => r.Contains("| local:eastasia |", StringComparison.Ordinal) && r.Contains("| change | reachable → geo-blocked |", StringComparison.Ordinal));

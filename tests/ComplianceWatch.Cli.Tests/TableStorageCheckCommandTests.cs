@@ -36,6 +36,28 @@ public sealed class TableStorageCheckCommandTests : CheckCommandTests
         await client.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
     }
 
+    protected override async Task<string> ReadEntryJsonAsync(string sourceId, long sequence)
+    {
+        var row = (await Azurite.Table(table).GetEntityAsync<TableEntity>(TableKeys.SourcePartition(sourceId), TableKeys.History(sequence))).Value;
+        return Encoding.UTF8.GetString((await TableBlobs.ReadAsync(row, "E", (_, _) => Task.FromResult<TableEntity?>(null), default))!);
+    }
+
+    protected override async Task WriteEntryJsonAsync(string sourceId, long sequence, string json)
+    {
+        var client = Azurite.Table(table);
+        var row = (await client.GetEntityAsync<TableEntity>(TableKeys.SourcePartition(sourceId), TableKeys.History(sequence))).Value;
+        foreach (var column in TableBlobs.Columns("E"))
+        {
+            row.Remove(column);
+        }
+
+        TableBlobs.Write(row, "E", Encoding.UTF8.GetBytes(json), new InlineBudget(1 << 20), new Dictionary<string, byte[]>());
+        await client.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
+    }
+
+    protected override async Task DeleteEntryAsync(string sourceId, long sequence) =>
+        await Azurite.Table(table).DeleteEntityAsync(TableKeys.SourcePartition(sourceId), TableKeys.History(sequence));
+
     protected override async Task AssertNothingRecordedAsync()
     {
         var tables = new List<string>();

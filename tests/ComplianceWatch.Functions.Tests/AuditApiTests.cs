@@ -3,6 +3,7 @@ using ComplianceWatch.Api;
 using ComplianceWatch.Core.Scheduling;
 using ComplianceWatch.Core.Store;
 using ComplianceWatch.Infrastructure.Tables;
+using ComplianceWatch.Testing;
 
 namespace ComplianceWatch.Functions.Tests;
 
@@ -244,6 +245,43 @@ public sealed class AuditApiTests : IAsyncLifetime
 
         var later = Http.Api(await api.GetAuditReportAsync(Http.Get("/api/audits/report", "since=2999-01-01&format=csv"), default));
         Assert.Single(later.Body.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task VerifyChains_IntactStore_Is200WithEachHead_AndADeletedEntryIs409NamingIt()
+    {
+        await MakeThreeChangesAsync();
+        var intact = Http.Api(await api.VerifyChainsAsync(Http.Get("/api/audits/verify"), default));
+        Assert.Equal(200, intact.StatusCode);
+        using (var document = intact.ParseBody())
+        {
+            Assert.True(document.RootElement.GetProperty("intact").GetBoolean());
+            var chains = document.RootElement.GetProperty("chains").EnumerateArray().ToArray();
+            Assert.Equal(["alpha", "beta", "gamma"], chains.Select(c => c.GetProperty("sourceId").GetString()));
+            var alpha = (await app.Get<IStateStore>().GetAsync("alpha")).ChainHead;
+            Assert.Equal(alpha, chains[0].GetProperty("head").GetString());
+        }
+
+        await Azurite.Table(test.Table).DeleteEntityAsync(TableKeys.SourcePartition("alpha"), TableKeys.History(2));
+        var broken = Http.Api(await api.VerifyChainsAsync(Http.Get("/api/audits/verify"), default));
+        Assert.Equal(409, broken.StatusCode);
+        using (var document = broken.ParseBody())
+        {
+            Assert.False(document.RootElement.GetProperty("intact").GetBoolean());
+            Assert.StartsWith("alpha#2: missing or reordered", Assert.Single(document.RootElement.GetProperty("problems").EnumerateArray()).GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Dashboard_IsOneSelfContainedPage_BehindTheFunctionKey()
+    {
+        var result = Http.Api(ApiFunctions.GetDashboard(Http.Get("/api/dashboard")));
+        Assert.Equal(200, result.StatusCode);
+        Assert.StartsWith("text/html", result.ContentType, StringComparison.Ordinal);
+        Assert.Contains("default-src 'none'", result.Headers["Content-Security-Policy"], StringComparison.Ordinal);
+        Assert.DoesNotContain("src=\"http", result.Body, StringComparison.Ordinal); // no script, style or image from elsewhere
+        Assert.DoesNotContain("<link", result.Body, StringComparison.Ordinal);
+        Assert.Contains("code=", result.Body, StringComparison.Ordinal); // the page passes its function key on to the API it reads
     }
 
     [Theory]

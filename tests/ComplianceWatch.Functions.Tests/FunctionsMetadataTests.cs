@@ -68,6 +68,8 @@ public sealed class FunctionsMetadataTests
         { FunctionNames.RunAudit, "post", "audits", "Function" },
         { FunctionNames.GetAuditRun, "get", "audits/runs/{id}", "Function" },
         { FunctionNames.GetAuditReport, "get", "audits/report", "Function" },
+        { FunctionNames.VerifyChains, "get", "audits/verify", "Function" },
+        { FunctionNames.Dashboard, "get", "dashboard", "Function" },
         { FunctionNames.ListChanges, "get", "changes", "Function" },
         { FunctionNames.GetChange, "get", "changes/{id}", "Function" },
         { FunctionNames.ListSources, "get", "sources", "Function" },

@@ -34,10 +34,10 @@ public static class AuditExport
     public static bool NeedsContent(string format) => format is Markdown or "table";
 
     /// <summary>Renders <paramref name="entries"/> in <paramref name="format"/> (<c>json</c>, <c>csv</c> or <c>md</c>).</summary>
-    public static string Render(IReadOnlyList<HistoryEntry> entries, string format) => format switch
+    public static string Render(IReadOnlyList<HistoryEntry> entries, string format, IReadOnlyList<ChainHead>? heads = null) => format switch
     {
-        Csv => ToCsv(entries),
-        Markdown => ToMarkdown(entries),
+        Csv => ToCsv(entries, heads),
+        Markdown => ToMarkdown(entries, heads),
         Json => ToJson(entries),
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, $"expected one of: {string.Join(", ", Formats)}"),
     };
@@ -54,7 +54,29 @@ public static class AuditExport
         _ => "health",
     };
 
-    public static string ToCsv(IReadOnlyList<HistoryEntry> entries)
+    /// <summary>
+    /// The chain heads of the sources in <paramref name="entries"/>, read from the store's state: what a copy of the
+    /// report kept elsewhere proves the stored history against (a later edit, removal or reorder changes the head).
+    /// </summary>
+    public static async Task<IReadOnlyList<ChainHead>> HeadsAsync(IStateStore store, IReadOnlyList<HistoryEntry> entries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(entries);
+        var heads = new List<ChainHead>();
+        foreach (var sourceId in entries.Select(e => e.SourceId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            var state = await store.GetAsync(sourceId, cancellationToken);
+            if (state.ChainHead is { } head)
+            {
+                heads.Add(new ChainHead(sourceId, state.EntryCount, head));
+            }
+        }
+
+        return heads;
+    }
+
+    /// <summary>One row per entry, then (when <paramref name="heads"/> are given) one <c>chain-head</c> row per source: sequence = entries recorded, entryHash = the head.</summary>
+    public static string ToCsv(IReadOnlyList<HistoryEntry> entries, IReadOnlyList<ChainHead>? heads = null)
     {
         ArgumentNullException.ThrowIfNull(entries);
         static string Field(string? value) =>
@@ -71,10 +93,15 @@ public static class AuditExport
             ]).Append('\n');
         }
 
+        foreach (var head in heads ?? [])
+        {
+            csv.AppendJoin(',', ["", Field(head.SourceId), head.EntryCount.ToString(CultureInfo.InvariantCulture), "chain-head", "", "", "", "", "", head.Hash, "", ""]).Append('\n');
+        }
+
         return csv.ToString();
     }
 
-    public static string ToMarkdown(IReadOnlyList<HistoryEntry> entries)
+    public static string ToMarkdown(IReadOnlyList<HistoryEntry> entries, IReadOnlyList<ChainHead>? heads = null)
     {
         ArgumentNullException.ThrowIfNull(entries);
         static string Cell(string? value) => (value ?? "").Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
@@ -93,6 +120,15 @@ public static class AuditExport
             {
                 var verdict = e.Type == HistoryEntryType.Change ? $"{r!.PreviousVerdict} → {r.Verdict}" : r!.Verdict;
                 md.Append(CultureInfo.InvariantCulture, $"| {Cell(e.SourceId)} | {Cell(r.VantagePoint)} | {e.Time.UtcDateTime:u} | {TypeName(e.Type)} | {Cell(verdict)} | {Cell(r.Reason)} |\n");
+            }
+        }
+
+        if (heads is { Count: > 0 })
+        {
+            md.Append("\n## Chain heads\n\nThe hash of each source's last history entry when this report was made; `compliancewatch audit verify` recomputes the chains.\n\n| Source | Entries | Head |\n|---|---|---|\n");
+            foreach (var head in heads)
+            {
+                md.Append(CultureInfo.InvariantCulture, $"| {Cell(head.SourceId)} | {head.EntryCount} | `{head.Hash}` |\n");
             }
         }
 
