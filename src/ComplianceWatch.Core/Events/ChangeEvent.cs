@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using ComplianceWatch.Core.Catalog;
 using System.Text.Json.Serialization;
 
 namespace ComplianceWatch.Core.Events;
@@ -32,6 +33,13 @@ public sealed record ChangeEvent
 
     public static string SourceUri(string sourceId) => "/compliancewatch/sources/" + Uri.EscapeDataString(sourceId);
 
+    /// <summary>An event about <paramref name="source"/>: the CloudEvents envelope (source URI, subject) derives from it.</summary>
+    public static ChangeEvent Create(SourceDefinition source, string id, string type, DateTimeOffset time, ChangeEventData data)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return new ChangeEvent { Id = id, Source = SourceUri(source.Id), Type = type, Subject = source.Id, Time = time, Data = data };
+    }
+
     /// <summary>
     /// Deterministic event id (64 hex characters): a hash of the source id, the source's version number and the new
     /// content hash, so a re-run never mints a second event for one change, yet A→B→A→B is two changes.
@@ -46,6 +54,23 @@ public sealed record ChangeEvent
 /// <summary>The <c>data</c> of a change event. Kind-specific members are absent (not null) when they do not apply.</summary>
 public sealed record ChangeEventData
 {
+    /// <summary>The members every event of <paramref name="source"/> carries; kind-specific ones are added with <c>with</c>.</summary>
+    public static ChangeEventData For(SourceDefinition source, Severity severity, string summary, string? url, string? previousEntryHash)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return new ChangeEventData
+        {
+            SourceId = source.Id,
+            Kind = source.Kind,
+            Provider = source.Provider,
+            Severity = severity,
+            Summary = summary,
+            Url = url,
+            PreviousEntryHash = previousEntryHash,
+            Tags = source.Tags.Count > 0 ? source.Tags : null,
+        };
+    }
+
     public required string SourceId { get; init; }
     public required string Kind { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Provider { get; init; }

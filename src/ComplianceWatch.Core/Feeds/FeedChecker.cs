@@ -167,30 +167,15 @@ public sealed class FeedChecker(IContentFetcher fetcher, IFeedParser parser, ISt
 
             var relevance = RelevanceRules.Default.Assess("FEED", [], text, settings, source.Match, source.Severity);
             var summary = $"{source.Title}: {CheckSteps.Shorten(item.Title, 200)}" + (relevance.Mentions.Count > 0 ? $" — names {string.Join(", ", relevance.Mentions)}" : "");
-            var evt = new ChangeEvent
-            {
-                Id = CheckSteps.ItemEventId(source.Id, item.Id, DocumentStages.Published),
-                Source = ChangeEvent.SourceUri(source.Id),
-                Type = ChangeEventTypes.RegulatoryPublished,
-                Subject = source.Id,
-                Time = now,
-                Data = new ChangeEventData
+            var evt = ChangeEvent.Create(source, CheckSteps.ItemEventId(source.Id, item.Id, DocumentStages.Published), ChangeEventTypes.RegulatoryPublished, now,
+                ChangeEventData.For(source, relevance.Severity, summary, item.Link ?? source.Url, history.Head) with
                 {
-                    SourceId = source.Id,
-                    Kind = source.Kind,
-                    Provider = source.Provider,
-                    Severity = relevance.Severity,
-                    Summary = summary,
-                    Url = item.Link ?? source.Url,
-                    PreviousEntryHash = history.Head,
-                    Tags = source.Tags.Count > 0 ? source.Tags : null,
                     DocumentNumber = item.Id,
                     Title = item.Title,
                     PublicationDate = item.Published?.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
                     HtmlUrl = item.Link,
                     Stage = DocumentStages.Published,
-                },
-            };
+                });
             var content = JsonSerializer.Serialize(new { item, relevance = new { relevance.Score, severity = relevance.Severity.ToName(), relevance.Mentions } }, JsonDefaults.Options);
             var entry = history.Add(new HistoryEntry
             {

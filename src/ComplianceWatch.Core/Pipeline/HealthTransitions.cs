@@ -53,27 +53,12 @@ public static class HealthTransitions
             return null;
         }
 
-        var evt = new ChangeEvent
-        {
-            Id = ChangeEvent.ComputeId(source.Id, sequence, "health:" + state),
-            Source = ChangeEvent.SourceUri(source.Id),
-            Type = ChangeEventTypes.HealthChanged,
-            Subject = source.Id,
-            Time = now,
-            Data = new ChangeEventData
+        var evt = ChangeEvent.Create(source, ChangeEvent.ComputeId(source.Id, sequence, "health:" + state), ChangeEventTypes.HealthChanged, now,
+            ChangeEventData.For(source, severity, summary, source.PrimaryUrl, chainHead) with
             {
-                SourceId = source.Id,
-                Kind = source.Kind,
-                Provider = source.Provider,
-                Severity = severity,
-                Summary = summary,
-                Url = source.PrimaryUrl,
-                PreviousEntryHash = chainHead,
-                Tags = source.Tags.Count > 0 ? source.Tags : null,
                 Health = state,
                 ErrorCategory = state == "stopped" ? after.LastErrorCategory : null,
-            },
-        };
+            });
         return new HistoryEntry
         {
             SourceId = source.Id,

@@ -219,29 +219,14 @@ public sealed class ReachabilityChecker(IEnumerable<IProbe> probes, IStateStore 
                     }
 
                     var record = Record(p.Verdict, previous) with { Evidence = evidence };
-                    var evt = new ChangeEvent
-                    {
-                        Id = ChangeEvent.ComputeId(source.Id, version, $"reachability:{p.Verdict.VantagePoint}:{p.Verdict.Verdict.ToName()}"),
-                        Source = ChangeEvent.SourceUri(source.Id),
-                        Type = ChangeEventTypes.ReachabilityChanged,
-                        Subject = source.Id,
-                        Time = now,
-                        Data = new ChangeEventData
+                    var evt = ChangeEvent.Create(source, ChangeEvent.ComputeId(source.Id, version, $"reachability:{p.Verdict.VantagePoint}:{p.Verdict.Verdict.ToName()}"), ChangeEventTypes.ReachabilityChanged, now,
+                        ChangeEventData.For(source, SeverityOf(p.Verdict.Verdict, source.Severity), summary, source.Url, history.Head) with
                         {
-                            SourceId = source.Id,
-                            Kind = source.Kind,
-                            Provider = source.Provider,
-                            Severity = SeverityOf(p.Verdict.Verdict, source.Severity),
-                            Summary = summary,
-                            Url = source.Url,
-                            PreviousEntryHash = history.Head,
-                            Tags = source.Tags.Count > 0 ? source.Tags : null,
                             VantagePoint = p.Verdict.VantagePoint,
                             PreviousVerdict = previous.ToName(),
                             Verdict = p.Verdict.Verdict.ToName(),
                             Evidence = JsonSerializer.SerializeToElement(evidence, JsonDefaults.Options),
-                        },
-                    };
+                        });
                     history.Add(Entry(source, HistoryEntryType.Change, now, summary, record, evt));
                     break;
                 default:

@@ -216,22 +216,10 @@ public sealed class FederalRegisterChecker(IContentFetcher fetcher, IStateStore 
             var relevance = RelevanceRules.Default.Assess(document.TypeCode, document.Agencies.Select(a => a.Slug),
                 document.Title + "\n" + document.Abstract, settings, source.Terms, source.Severity);
             var summary = Summarize(document, relevance);
-            var evt = new ChangeEvent
-            {
-                Id = CheckSteps.ItemEventId(source.Id, document.DocumentNumber, document.Stage),
-                Source = ChangeEvent.SourceUri(source.Id),
-                Type = ChangeEventTypes.RegulatoryPublished,
-                Subject = source.Id,
-                Time = now,
-                Data = new ChangeEventData
+            var evt = ChangeEvent.Create(source, CheckSteps.ItemEventId(source.Id, document.DocumentNumber, document.Stage), ChangeEventTypes.RegulatoryPublished, now,
+                ChangeEventData.For(source, relevance.Severity, summary, document.HtmlUrl ?? source.Endpoint, history.Head) with
                 {
-                    SourceId = source.Id,
-                    Kind = source.Kind,
-                    Severity = relevance.Severity,
-                    Summary = summary,
-                    Url = document.HtmlUrl ?? source.Endpoint,
-                    PreviousEntryHash = history.Head,
-                    Tags = source.Tags.Count > 0 ? source.Tags : null,
+                    Provider = null,
                     DocumentNumber = document.DocumentNumber,
                     Title = document.Title,
                     DocumentType = document.Type,
@@ -242,8 +230,7 @@ public sealed class FederalRegisterChecker(IContentFetcher fetcher, IStateStore 
                     PdfUrl = document.PdfUrl,
                     CorrectionOf = document.CorrectionOf,
                     Stage = document.Stage,
-                },
-            };
+                });
             var content = JsonSerializer.Serialize(new { document, relevance = new { relevance.Score, severity = relevance.Severity.ToName(), relevance.Mentions } }, JsonDefaults.Options);
             var entry = history.Add(new HistoryEntry
             {

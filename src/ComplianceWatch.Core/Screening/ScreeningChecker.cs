@@ -173,29 +173,15 @@ public sealed class ScreeningChecker(IScreeningListReader reader, IStateStore st
         {
             var severity = SeverityNames.Max(change switch { Added => Severity.Critical, Modified => Severity.Warning, _ => Severity.Notice }, source.Severity);
             var summary = Summarize(change, match, previous);
-            var evt = new ChangeEvent
-            {
-                Id = ChangeEvent.ComputeId(source.Id, version, Hashing.Sha256($"{key}\n{change}\n{match.Fingerprint}")),
-                Source = ChangeEvent.SourceUri(source.Id),
-                Type = ChangeEventTypes.ScreeningChanged,
-                Subject = source.Id,
-                Time = now,
-                Data = new ChangeEventData
+            var evt = ChangeEvent.Create(source, ChangeEvent.ComputeId(source.Id, version, Hashing.Sha256($"{key}\n{change}\n{match.Fingerprint}")), ChangeEventTypes.ScreeningChanged, now,
+                ChangeEventData.For(source, severity, summary, match.Entry.SourceListUrl ?? source.List.Url, history.Head) with
                 {
-                    SourceId = source.Id,
-                    Kind = source.Kind,
                     Provider = match.Entity,
-                    Severity = severity,
-                    Summary = summary,
-                    Url = match.Entry.SourceListUrl ?? source.List.Url,
-                    PreviousEntryHash = history.Head,
-                    Tags = source.Tags.Count > 0 ? source.Tags : null,
                     Entity = match.Entity,
                     List = match.Entry.List,
                     Entry = JsonSerializer.SerializeToElement(match.Entry, JsonDefaults.Options),
                     Change = change,
-                },
-            };
+                });
             var evidence = JsonSerializer.Serialize(new { change, match, previous }, JsonDefaults.Options);
             history.Add(new HistoryEntry
             {

@@ -145,28 +145,13 @@ public sealed class TermsChecker(IContentFetcher fetcher, IStateStore store, Tim
             : ContentDiffer.DiffText(snapshot.Content, content.Content);
         var (severity, _) = SeverityRules.Assess(diff, settings, source.Severity);
         var changeSummary = Summarize(source, diff);
-        var evt = new ChangeEvent
-        {
-            Id = ChangeEvent.ComputeId(source.Id, version, content.Hash),
-            Source = ChangeEvent.SourceUri(source.Id),
-            Type = ChangeEventTypes.TermsChanged,
-            Subject = source.Id,
-            Time = now,
-            Data = new ChangeEventData
+        var evt = ChangeEvent.Create(source, ChangeEvent.ComputeId(source.Id, version, content.Hash), ChangeEventTypes.TermsChanged, now,
+            ChangeEventData.For(source, severity, changeSummary, source.Url, history.Head) with
             {
-                SourceId = source.Id,
-                Kind = source.Kind,
-                Provider = source.Provider,
-                Severity = severity,
-                Summary = changeSummary,
-                Url = source.Url,
-                PreviousEntryHash = history.Head,
-                Tags = source.Tags.Count > 0 ? source.Tags : null,
                 PreviousHash = snapshot.ContentHash,
                 CurrentHash = content.Hash,
                 Diff = diff,
-            },
-        };
+            });
         history.Add(new HistoryEntry
         {
             SourceId = source.Id,
