@@ -17,18 +17,18 @@ public sealed class EmbeddedAuditRunStore(string directory) : IAuditRunStore
         ArgumentNullException.ThrowIfNull(run);
         var dir = RunDir(run.Id);
         Directory.CreateDirectory(Path.Combine(dir, "results"));
-        await EmbeddedStateStore.WriteAtomicallyAsync(Path.Combine(dir, "run.json"), run, cancellationToken);
+        await EmbeddedFiles.WriteAtomicallyAsync(Path.Combine(dir, "run.json"), run, cancellationToken);
     }
 
     public async Task<AuditRun?> GetAsync(string id, CancellationToken cancellationToken = default) =>
-        AuditRun.IsValidId(id) ? await EmbeddedStateStore.ReadJsonAsync<AuditRun>(Path.Combine(RunDir(id), "run.json"), cancellationToken) : null;
+        AuditRun.IsValidId(id) ? await EmbeddedFiles.ReadJsonAsync<AuditRun>(Path.Combine(RunDir(id), "run.json"), cancellationToken) : null;
 
     public async Task RecordResultAsync(string auditId, AuditSourceResult result, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(result);
         var results = Path.Combine(RunDir(auditId), "results");
         Directory.CreateDirectory(results);
-        await EmbeddedStateStore.WriteAtomicallyAsync(Path.Combine(results, KeyEncoding.Encode(result.SourceId) + ".json"), result, cancellationToken);
+        await EmbeddedFiles.WriteAtomicallyAsync(Path.Combine(results, KeyEncoding.Encode(result.SourceId) + ".json"), result, cancellationToken);
     }
 
     public async Task<IReadOnlyList<AuditSourceResult>> GetResultsAsync(string auditId, CancellationToken cancellationToken = default)
@@ -42,7 +42,7 @@ public sealed class EmbeddedAuditRunStore(string directory) : IAuditRunStore
         var found = new List<AuditSourceResult>();
         foreach (var file in Directory.EnumerateFiles(results, "*.json").Order(StringComparer.Ordinal))
         {
-            if (await EmbeddedStateStore.ReadJsonAsync<AuditSourceResult>(file, cancellationToken) is { } result)
+            if (await EmbeddedFiles.ReadJsonAsync<AuditSourceResult>(file, cancellationToken) is { } result)
             {
                 found.Add(result);
             }

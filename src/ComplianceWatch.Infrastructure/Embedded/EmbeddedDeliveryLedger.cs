@@ -22,9 +22,8 @@ namespace ComplianceWatch.Infrastructure.Embedded;
 /// </summary>
 public sealed class EmbeddedDeliveryLedger : IDeliveryLedger
 {
-    private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
     private readonly string root;
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> localLocks = new(StringComparer.Ordinal);
+    private readonly FolderLocks locks = new();
 
     public EmbeddedDeliveryLedger(string stateDirectory)
     {
@@ -37,26 +36,26 @@ public sealed class EmbeddedDeliveryLedger : IDeliveryLedger
     public Task<bool> TryAddAsync(DeliveryRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return WithLockAsync(record.Channel, async () =>
+        return locks.WithLockAsync(record.Channel, ChannelDir(record.Channel), async () =>
         {
             if (File.Exists(DonePath(record)) || File.Exists(OpenPath(record)))
             {
                 return false;
             }
 
-            await WriteAtomicallyAsync(OpenPath(record), record with { Version = "1" }, cancellationToken);
+            await EmbeddedFiles.WriteAtomicallyAsync(OpenPath(record), record with { Version = "1" }, cancellationToken);
             return true;
         }, cancellationToken);
     }
 
     public async Task<DeliveryRecord?> GetAsync(string eventId, string channel, CancellationToken cancellationToken = default) =>
-        await ReadJsonAsync<DeliveryRecord>(Path.Combine(ChannelDir(channel), "done", Key(eventId) + ".json"), cancellationToken)
-        ?? await ReadJsonAsync<DeliveryRecord>(Path.Combine(ChannelDir(channel), "open", Key(eventId) + ".json"), cancellationToken);
+        await EmbeddedFiles.ReadJsonAsync<DeliveryRecord>(Path.Combine(ChannelDir(channel), "done", Key(eventId) + ".json"), cancellationToken)
+        ?? await EmbeddedFiles.ReadJsonAsync<DeliveryRecord>(Path.Combine(ChannelDir(channel), "open", Key(eventId) + ".json"), cancellationToken);
 
     public Task<DeliveryRecord?> TryUpdateAsync(DeliveryRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return WithLockAsync(record.Channel, async () =>
+        return locks.WithLockAsync(record.Channel, ChannelDir(record.Channel), async () =>
         {
             var current = await GetAsync(record.EventId, record.Channel, cancellationToken);
             if (current is null || current.Version != record.Version)
@@ -68,12 +67,12 @@ public sealed class EmbeddedDeliveryLedger : IDeliveryLedger
             var next = record with { Version = revision.ToString(CultureInfo.InvariantCulture) };
             if (next.State is DeliveryState.Delivered or DeliveryState.Failed)
             {
-                await WriteAtomicallyAsync(DonePath(next), next, cancellationToken);
+                await EmbeddedFiles.WriteAtomicallyAsync(DonePath(next), next, cancellationToken);
                 File.Delete(OpenPath(next));
             }
             else
             {
-                await WriteAtomicallyAsync(OpenPath(next), next, cancellationToken);
+                await EmbeddedFiles.WriteAtomicallyAsync(OpenPath(next), next, cancellationToken);
             }
 
             return next;
@@ -98,7 +97,7 @@ public sealed class EmbeddedDeliveryLedger : IDeliveryLedger
                     continue; // finished; the open file is a leftover of a crash
                 }
 
-                if (await ReadJsonAsync<DeliveryRecord>(file, cancellationToken) is { State: DeliveryState.Pending or DeliveryState.Claimed } record)
+                if (await EmbeddedFiles.ReadJsonAsync<DeliveryRecord>(file, cancellationToken) is { State: DeliveryState.Pending or DeliveryState.Claimed } record)
                 {
                     records.Add(record);
                 }
@@ -121,7 +120,7 @@ public sealed class EmbeddedDeliveryLedger : IDeliveryLedger
 
             foreach (var file in Directory.EnumerateFiles(dir, "*.json"))
             {
-                if (await ReadJsonAsync<DeliveryRecord>(file, cancellationToken) is { } record)
+                if (await EmbeddedFiles.ReadJsonAsync<DeliveryRecord>(file, cancellationToken) is { } record)
                 {
                     byEvent[record.EventId] = record; // done/ read last wins
                 }
@@ -132,27 +131,27 @@ public sealed class EmbeddedDeliveryLedger : IDeliveryLedger
     }
 
     public Task<ThreadRecord?> GetThreadAsync(string channel, string key, CancellationToken cancellationToken = default) =>
-        ReadJsonAsync<ThreadRecord>(ThreadPath(channel, key), cancellationToken);
+        EmbeddedFiles.ReadJsonAsync<ThreadRecord>(ThreadPath(channel, key), cancellationToken);
 
     public Task SaveThreadAsync(ThreadRecord thread, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(thread);
-        return WithLockAsync(thread.Channel, async () =>
+        return locks.WithLockAsync(thread.Channel, ChannelDir(thread.Channel), async () =>
         {
-            await WriteAtomicallyAsync(ThreadPath(thread.Channel, thread.Key), thread, cancellationToken);
+            await EmbeddedFiles.WriteAtomicallyAsync(ThreadPath(thread.Channel, thread.Key), thread, cancellationToken);
             return true;
         }, cancellationToken);
     }
 
     public Task<ChannelState?> GetChannelStateAsync(string channel, CancellationToken cancellationToken = default) =>
-        ReadJsonAsync<ChannelState>(Path.Combine(ChannelDir(channel), "channel.json"), cancellationToken);
+        EmbeddedFiles.ReadJsonAsync<ChannelState>(Path.Combine(ChannelDir(channel), "channel.json"), cancellationToken);
 
     public Task SaveChannelStateAsync(ChannelState state, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return WithLockAsync(state.Channel, async () =>
+        return locks.WithLockAsync(state.Channel, ChannelDir(state.Channel), async () =>
         {
-            await WriteAtomicallyAsync(Path.Combine(ChannelDir(state.Channel), "channel.json"), state, cancellationToken);
+            await EmbeddedFiles.WriteAtomicallyAsync(Path.Combine(ChannelDir(state.Channel), "channel.json"), state, cancellationToken);
             return true;
         }, cancellationToken);
     }
@@ -169,82 +168,4 @@ public sealed class EmbeddedDeliveryLedger : IDeliveryLedger
 
     private IEnumerable<string> ChannelDirs() =>
         Directory.Exists(root) ? Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal) : [];
-
-    private async Task<T> WithLockAsync<T>(string channel, Func<Task<T>> action, CancellationToken cancellationToken)
-    {
-        var dir = ChannelDir(channel);
-        Directory.CreateDirectory(dir);
-        var local = localLocks.GetOrAdd(channel, _ => new SemaphoreSlim(1, 1));
-        await local.WaitAsync(cancellationToken);
-        try
-        {
-            var waited = System.Diagnostics.Stopwatch.StartNew();
-            while (true)
-            {
-                FileStream? lockFile = null;
-                try
-                {
-                    lockFile = new FileStream(Path.Combine(dir, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                }
-                catch (IOException) when (waited.Elapsed < LockTimeout)
-                {
-                    await Task.Delay(20, cancellationToken);
-                    continue;
-                }
-
-                await using (lockFile)
-                {
-                    return await action();
-                }
-            }
-        }
-        finally
-        {
-            local.Release();
-        }
-    }
-
-    private static async Task<T?> ReadJsonAsync<T>(string path, CancellationToken cancellationToken)
-        where T : class
-    {
-        try
-        {
-            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 16 * 1024, useAsync: true);
-            return await JsonSerializer.DeserializeAsync<T>(stream, JsonDefaults.Options, cancellationToken);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return null;
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"The delivery ledger file '{path}' is not valid: {ex.Message}", ex);
-        }
-    }
-
-    private static async Task WriteAtomicallyAsync<T>(string path, T value, CancellationToken cancellationToken)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 16 * 1024, useAsync: true))
-            {
-                await JsonSerializer.SerializeAsync(stream, value, JsonDefaults.Options, cancellationToken);
-                await stream.FlushAsync(cancellationToken);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-    }
 }

@@ -23,9 +23,8 @@ namespace ComplianceWatch.Infrastructure.Embedded;
 public sealed class EmbeddedStateStore : IStateStore
 {
     private const int Format = 1;
-    private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
     private readonly string root;
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> localLocks = new(StringComparer.Ordinal);
+    private readonly FolderLocks locks = new();
 
     public EmbeddedStateStore(string directory)
     {
@@ -47,7 +46,7 @@ public sealed class EmbeddedStateStore : IStateStore
         var dir = SourceDir(commit.SourceId);
         EnsureFormat();
         Directory.CreateDirectory(Path.Combine(dir, "history"));
-        return await WithLockAsync(commit.SourceId, dir, async () =>
+        return await locks.WithLockAsync(commit.SourceId, dir, async () =>
         {
             var current = await ReadStateAsync(dir, cancellationToken);
             var currentToken = current?.Revision.ToString(CultureInfo.InvariantCulture);
@@ -64,7 +63,7 @@ public sealed class EmbeddedStateStore : IStateStore
                     throw new InvalidOperationException($"History entry {entry.Sequence} of '{commit.SourceId}' does not follow entry {entryCount - 1}.");
                 }
 
-                await WriteAtomicallyAsync(HistoryPath(dir, entry.Sequence), entry, cancellationToken);
+                await EmbeddedFiles.WriteAtomicallyAsync(HistoryPath(dir, entry.Sequence), entry, cancellationToken);
             }
 
             var next = new StoredState
@@ -77,7 +76,7 @@ public sealed class EmbeddedStateStore : IStateStore
                 ChainHead = commit.NewEntries.Count > 0 ? commit.NewEntries[^1].EntryHash : current?.ChainHead,
                 Pending = [.. current?.Pending ?? [], .. commit.NewEvents],
             };
-            await WriteAtomicallyAsync(Path.Combine(dir, "state.json"), next, cancellationToken);
+            await EmbeddedFiles.WriteAtomicallyAsync(Path.Combine(dir, "state.json"), next, cancellationToken);
             return next.ToState(commit.SourceId);
         }, cancellationToken);
     }
@@ -112,7 +111,7 @@ public sealed class EmbeddedStateStore : IStateStore
             return;
         }
 
-        await WithLockAsync(sourceId, dir, async () =>
+        await locks.WithLockAsync(sourceId, dir, async () =>
         {
             var current = await ReadStateAsync(dir, cancellationToken);
             if (current is null || !current.Pending.Any(e => eventIds.Contains(e.Id)))
@@ -121,7 +120,7 @@ public sealed class EmbeddedStateStore : IStateStore
             }
 
             var next = current with { Revision = current.Revision + 1, Pending = current.Pending.Where(e => !eventIds.Contains(e.Id)).ToList() };
-            await WriteAtomicallyAsync(Path.Combine(dir, "state.json"), next, cancellationToken);
+            await EmbeddedFiles.WriteAtomicallyAsync(Path.Combine(dir, "state.json"), next, cancellationToken);
             return 0;
         }, cancellationToken);
     }
@@ -140,7 +139,7 @@ public sealed class EmbeddedStateStore : IStateStore
 
             for (var sequence = 1L; sequence <= state.EntryCount; sequence++)
             {
-                var entry = await ReadJsonAsync<HistoryEntry>(HistoryPath(dir, sequence), cancellationToken);
+                var entry = await EmbeddedFiles.ReadJsonAsync<HistoryEntry>(HistoryPath(dir, sequence), cancellationToken);
                 if (entry is null)
                 {
                     continue; // a removed entry: verification reports the gap
@@ -179,83 +178,8 @@ public sealed class EmbeddedStateStore : IStateStore
         }
     }
 
-    private async Task<T> WithLockAsync<T>(string sourceId, string dir, Func<Task<T>> action, CancellationToken cancellationToken)
-    {
-        var local = localLocks.GetOrAdd(sourceId, _ => new SemaphoreSlim(1, 1));
-        await local.WaitAsync(cancellationToken);
-        try
-        {
-            var waited = System.Diagnostics.Stopwatch.StartNew();
-            while (true)
-            {
-                FileStream? lockFile = null;
-                try
-                {
-                    lockFile = new FileStream(Path.Combine(dir, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                }
-                catch (IOException) when (waited.Elapsed < LockTimeout)
-                {
-                    await Task.Delay(20, cancellationToken);
-                    continue;
-                }
-
-                await using (lockFile)
-                {
-                    return await action();
-                }
-            }
-        }
-        finally
-        {
-            local.Release();
-        }
-    }
-
     private static async Task<StoredState?> ReadStateAsync(string dir, CancellationToken cancellationToken) =>
-        await ReadJsonAsync<StoredState>(Path.Combine(dir, "state.json"), cancellationToken);
-
-    internal static async Task<T?> ReadJsonAsync<T>(string path, CancellationToken cancellationToken)
-        where T : class
-    {
-        try
-        {
-            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, useAsync: true);
-            return await JsonSerializer.DeserializeAsync<T>(stream, JsonDefaults.Options, cancellationToken);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return null;
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"The state file '{path}' is not valid ComplianceWatch state: {ex.Message}", ex);
-        }
-    }
-
-    internal static async Task WriteAtomicallyAsync<T>(string path, T value, CancellationToken cancellationToken)
-    {
-        var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
-            {
-                await JsonSerializer.SerializeAsync(stream, value, JsonDefaults.Options, cancellationToken);
-                await stream.FlushAsync(cancellationToken);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-    }
+        await EmbeddedFiles.ReadJsonAsync<StoredState>(Path.Combine(dir, "state.json"), cancellationToken);
 
     private sealed record StoredState
     {
