@@ -53,7 +53,7 @@ public sealed record AzureSettings
 
         if (!TableNames.IsValid(TableName) || !TableNames.IsValid(TableName + "audits") || !TableNames.IsValid(DeliveriesTableName))
         {
-            yield return $"{AppSetting(TableNameKey)}: '{TableName}' is not a table name (3-53 letters and digits, starting with a letter; "audits" and "deliveries" are appended for the tables beside it)";
+            yield return $"{AppSetting(TableNameKey)}: '{TableName}' is not a table name (3-53 letters and digits, starting with a letter; \"audits\" and \"deliveries\" are appended for the tables beside it)";
         }
 
         if (publisherRequired && ServiceBusConnection is null)
