@@ -9,6 +9,7 @@ public static class FunctionNames
     public const string CheckSourceJob = "CheckSourceJob";
     public const string CheckSourceJobPoison = "CheckSourceJobPoison";
     public const string RelayOutbox = "RelayOutbox";
+    public const string DispatchChanges = "DispatchChanges";
     public const string RunAudit = "RunAudit";
     public const string GetAuditRun = "GetAuditRun";
     public const string GetAuditReport = "GetAuditReport";

@@ -27,10 +27,12 @@ public static class AppSettingNames
     public const string ReachabilitySchedule = "REACHABILITY_SCHEDULE";
     public const string RegulatorySchedule = "REGULATORY_SCHEDULE";
     public const string RelaySchedule = "RELAY_SCHEDULE";
+    /// <summary>The dispatcher's timer: required everywhere (the host resolves every trigger's schedule), idle where the dispatcher is not enabled.</summary>
+    public const string DispatchSchedule = "DISPATCH_SCHEDULE";
     /// <summary>The Storage queue of check jobs; its poison queue is <c>{CHECK_QUEUE}-poison</c>. One per region, so a probe region checks its own jobs.</summary>
     public const string CheckQueue = "CHECK_QUEUE";
     /// <summary>The storage connection of the host, the queue trigger and the check-job sender (one account by construction).</summary>
     public const string Storage = "AzureWebJobsStorage";
 
-    public static IReadOnlyList<string> Schedules { get; } = [TermsSchedule, ReachabilitySchedule, RegulatorySchedule, RelaySchedule];
+    public static IReadOnlyList<string> Schedules { get; } = [TermsSchedule, ReachabilitySchedule, RegulatorySchedule, RelaySchedule, DispatchSchedule];
 }

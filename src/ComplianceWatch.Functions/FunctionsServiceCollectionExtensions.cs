@@ -26,4 +26,15 @@ public static class FunctionsServiceCollectionExtensions
         services.AddSingleton<OutboxRelay>();
         return services;
     }
+
+    /// <summary>
+    /// Alerting in Azure (<see cref="DispatcherSetup"/>): when <c>ComplianceWatch:Dispatcher:Enabled</c> is true and the
+    /// notifications are configured, the notifiers, the dispatcher over the delivery ledger (registered with the store
+    /// by <c>AddComplianceWatchAzure</c>) and the drain of the Service Bus subscription.
+    /// </summary>
+    public static IServiceCollection AddComplianceWatchDispatcher(this IServiceCollection services, IConfiguration configuration)
+    {
+        DispatcherSetup.From(configuration).Register(services, configuration);
+        return services;
+    }
 }

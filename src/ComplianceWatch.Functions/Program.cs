@@ -22,7 +22,8 @@ builder.Services
     .AddComplianceWatchHttp()                           // Infrastructure: typed fetch client with SSRF guard and resilience
     .AddComplianceWatchAzure(builder.Configuration)     // Infrastructure: Table Storage state, Service Bus publisher
     .AddComplianceWatchApi()                            // Api: the audit API's handlers
-    .AddComplianceWatchFunctions();                     // this app: its settings, catalog, check queue, fan-out, relay
+    .AddComplianceWatchFunctions()                      // this app: its settings, catalog, check queue, fan-out, relay
+    .AddComplianceWatchDispatcher(builder.Configuration); // this app: alerting (drain the subscription, deliver), when enabled
 
 // traces, metrics and logs through OpenTelemetry, to Application Insights when APPLICATIONINSIGHTS_CONNECTION_STRING is set
 builder.Services.AddOpenTelemetry()

@@ -10,7 +10,8 @@ namespace ComplianceWatch.Functions;
 
 /// <summary>
 /// Checks, when the host starts, every setting the app cannot run without, and refuses to start with one message per
-/// problem, each naming its setting: the timer schedules, the check queue, the storage connection, the catalog, and
+/// problem, each naming its setting: the timer schedules, the check queue, the storage connection, the catalog, the dispatcher's Service Bus
+/// subscription and channels configuration (when it is enabled), and
 /// any setting still holding an unresolved <c>@Microsoft.KeyVault(...)</c> reference (App Service leaves the literal
 /// reference in place when it cannot read the secret: the app would otherwise post to a URL that is not one).
 /// </summary>
@@ -50,7 +51,12 @@ public sealed partial class StartupSettingsValidator(IConfiguration configuratio
             failures.Add(storage);
         }
 
-        failures.AddRange(AzureSettings.From(configuration).Problems(publisherRequired: !IsDisabled(configuration, FunctionNames.RelayOutbox)));
+        var azure = AzureSettings.From(configuration);
+        var publisherRequired = !IsDisabled(configuration, FunctionNames.RelayOutbox);
+        failures.AddRange(azure.Problems(publisherRequired));
+        var dispatcher = DispatcherSetup.From(configuration);
+        failures.AddRange(dispatcher.Problems(configuration)
+            .Where(p => !(publisherRequired && azure.ServiceBusConnection is null && p.StartsWith(AzureSettings.ServiceBusConnectionKey + "__", StringComparison.Ordinal))));
 
         try
         {

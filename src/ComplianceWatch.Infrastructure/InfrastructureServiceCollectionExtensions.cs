@@ -6,6 +6,7 @@ using ComplianceWatch.Core.Audits;
 using ComplianceWatch.Core.Catalog;
 using ComplianceWatch.Core.Events;
 using ComplianceWatch.Core.Fetching;
+using ComplianceWatch.Core.Notifications;
 using ComplianceWatch.Core.Pipeline;
 using ComplianceWatch.Core.Scheduling;
 using ComplianceWatch.Core.Reachability;
@@ -135,6 +136,8 @@ public static class InfrastructureServiceCollectionExtensions
     /// <item>state and audit runs: the embedded store when <c>ComplianceWatch:StateDirectory</c> is set (a local run
     /// without Azure), else Azure Table Storage at <c>ComplianceWatch:Storage:TableEndpoint</c> (managed identity) or
     /// <c>ComplianceWatch:Storage:ConnectionString</c> (Azurite), table <c>ComplianceWatch:Storage:TableName</c>;</item>
+    /// <item>the delivery ledger of alerting: beside the state (the embedded files, or the table
+    /// <c>{TableName}deliveries</c>);</item>
     /// <item>publishing: Service Bus at <c>ServiceBusConnection</c> (a connection string) or
     /// <c>ServiceBusConnection:fullyQualifiedNamespace</c> (managed identity), topic <c>ComplianceWatch:ServiceBus:Topic</c>
     /// (default <c>changes</c>), with the outbox relay.</item>
@@ -149,12 +152,14 @@ public static class InfrastructureServiceCollectionExtensions
         {
             services.AddEmbeddedStateStore(directory);
             services.AddEmbeddedAuditRunStore(directory);
+            services.TryAddSingleton<IDeliveryLedger>(new EmbeddedDeliveryLedger(directory));
         }
         else if (settings.TableConnection is { } tables)
         {
             services.AddTableStateStore(tables, settings.TableName);
             var audits = TableStateStore.CreateClient(tables, settings.TableName + "audits");
             services.AddSingleton<IAuditRunStore>(new TableAuditRunStore(audits));
+            services.TryAddSingleton<IDeliveryLedger>(new TableDeliveryLedger(TableStateStore.CreateClient(tables, settings.DeliveriesTableName)));
         }
 
         if (settings.ServiceBusConnection is { } serviceBus)
@@ -230,6 +235,31 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<ServiceBusClient>().CreateSender(topic));
         services.AddSingleton<IEventPublisher, ServiceBusEventPublisher>();
         return services.AddOutboxRelay();
+    }
+
+    /// <summary>
+    /// Draining the dispatcher's subscription <paramref name="subscription"/> of <paramref name="topic"/> into the delivery
+    /// ledger (<see cref="ServiceBusDispatchDrain"/>, options <c>ComplianceWatch:Dispatcher</c>): a peek-lock receiver
+    /// without prefetch (a prefetched message's lock would run out while an earlier one is recorded) on the client of
+    /// <paramref name="connection"/> (shared with the publisher when both are registered). Needs the notifications
+    /// (<see cref="NotificationServiceCollectionExtensions.AddComplianceWatchNotifications(IServiceCollection, NotificationConfig)"/>) and a ledger.
+    /// </summary>
+    public static IServiceCollection AddServiceBusDispatchDrain(this IServiceCollection services, string connection, string topic, string subscription, ServiceBusClientOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connection);
+        ArgumentException.ThrowIfNullOrWhiteSpace(topic);
+        ArgumentException.ThrowIfNullOrWhiteSpace(subscription);
+        services.AddOptions<DispatchDrainOptions>()
+            .BindConfiguration(DispatchDrainOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => o.ReceiveWait > TimeSpan.Zero && o.ReceiveWait <= TimeSpan.FromMinutes(1), "ComplianceWatch:Dispatcher:ReceiveWait must be positive and at most a minute")
+            .ValidateOnStart();
+        var client = ServiceBusEventPublisher.CreateClient(connection, options); // a malformed connection string fails here
+        services.TryAddSingleton(client);
+        services.TryAddSingleton(sp => sp.GetRequiredService<ServiceBusClient>().CreateReceiver(topic, subscription,
+            new ServiceBusReceiverOptions { ReceiveMode = ServiceBusReceiveMode.PeekLock, PrefetchCount = 0 }));
+        services.TryAddSingleton<ServiceBusDispatchDrain>();
+        return services;
     }
 
     /// <summary>The relay from the store's outbox to whichever <see cref="IEventPublisher"/> is registered.</summary>

@@ -21,7 +21,11 @@ public static class NotificationServiceCollectionExtensions
     /// dispatcher's decision after the ledger), the dispatcher, and the dispatcher as the <see cref="IEventPublisher"/>
     /// of the outbox relay. A ledger must be registered too (<see cref="AddEmbeddedDeliveryLedger"/>).
     /// </summary>
-    public static IServiceCollection AddComplianceWatchNotifications(this IServiceCollection services, NotificationConfig config)
+    public static IServiceCollection AddComplianceWatchNotifications(this IServiceCollection services, NotificationConfig config) =>
+        services.AddComplianceWatchNotifications(_ => config);
+
+    /// <summary>As above, with the channels and subscriptions made when first needed (from app settings, say).</summary>
+    public static IServiceCollection AddComplianceWatchNotifications(this IServiceCollection services, Func<IServiceProvider, NotificationConfig> config)
     {
         services.AddOptions<NotificationOptions>()
             .BindConfiguration(NotificationOptions.SectionName)
@@ -30,7 +34,7 @@ public static class NotificationServiceCollectionExtensions
                 "ComplianceWatch:Notifications: MaxWait must not be negative; ClaimLease, HttpTimeout and RetryDelay must be positive")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(config);
+        services.AddSingleton<NotificationConfig>(config);
         services.AddHttpClient(WebhookPoster.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp =>
             {

@@ -89,9 +89,10 @@ public sealed class BicepTests
         var (_, stdout, _) = await RunBicepAsync("build", "infra/main.bicep", "--stdout");
         foreach (var setting in new[]
         {
-            "TERMS_SCHEDULE", "REACHABILITY_SCHEDULE", "REGULATORY_SCHEDULE", "RELAY_SCHEDULE", "CHECK_QUEUE",
+            "TERMS_SCHEDULE", "REACHABILITY_SCHEDULE", "REGULATORY_SCHEDULE", "RELAY_SCHEDULE", "DISPATCH_SCHEDULE", "CHECK_QUEUE",
             "AzureWebJobsStorage__accountName", "AzureWebJobsStorage__queueServiceUri", "ComplianceWatch__Storage__TableEndpoint",
             "ServiceBusConnection__fullyQualifiedNamespace", "ComplianceWatch__FanOut__Threshold",
+            "ComplianceWatch__ServiceBus__Subscription", "ComplianceWatch__Dispatcher__Enabled",
             "AzureWebJobs.CheckTermsSources.Disabled", "AzureWebJobs.CheckRegulatorySources.Disabled", "AzureWebJobs.RelayOutbox.Disabled",
         })
         {

@@ -30,6 +30,7 @@ public sealed class FunctionsMetadataTests
         { FunctionNames.CheckReachabilitySources, "%REACHABILITY_SCHEDULE%", "ScheduledCheckFunctions.CheckReachabilityAsync" },
         { FunctionNames.CheckRegulatorySources, "%REGULATORY_SCHEDULE%", "ScheduledCheckFunctions.CheckRegulatoryAsync" },
         { FunctionNames.RelayOutbox, "%RELAY_SCHEDULE%", "RelayFunctions.RelayAsync" },
+        { FunctionNames.DispatchChanges, "%DISPATCH_SCHEDULE%", "DispatchFunctions.DispatchAsync" },
     };
 
     [Theory]
@@ -43,7 +44,7 @@ public sealed class FunctionsMetadataTests
         Assert.False(trigger.GetProperty("runOnStartup").GetBoolean());
         Assert.Equal($"ComplianceWatch.Functions.{entryPoint}", function.GetProperty("entryPoint").GetString());
         Assert.Equal("dotnet-isolated", function.GetProperty("language").GetString());
-        if (name != FunctionNames.RelayOutbox)
+        if (name is not FunctionNames.RelayOutbox and not FunctionNames.DispatchChanges)
         {
             var retry = function.GetProperty("retry");
             Assert.Equal("fixedDelay", retry.GetProperty("strategy").GetString(), ignoreCase: true);

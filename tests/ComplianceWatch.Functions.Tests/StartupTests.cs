@@ -54,7 +54,7 @@ public sealed class StartupTests
         using var app = FunctionsApp.Build(Settings());
         app.ValidateOnStart();
         var classes = FunctionClasses().ToArray();
-        Assert.Equal(4, classes.Length); // scheduled checks, check jobs, relay, API
+        Assert.Equal(5, classes.Length); // scheduled checks, check jobs, relay, dispatch, API
         foreach (var type in classes)
         {
             Assert.NotNull(app.Create(type));
@@ -89,7 +89,7 @@ public sealed class StartupTests
     }
 
     private static readonly string[] Required =
-        ["TERMS_SCHEDULE", "REACHABILITY_SCHEDULE", "REGULATORY_SCHEDULE", "RELAY_SCHEDULE", "CHECK_QUEUE", "AzureWebJobsStorage"];
+        ["TERMS_SCHEDULE", "REACHABILITY_SCHEDULE", "REGULATORY_SCHEDULE", "RELAY_SCHEDULE", "DISPATCH_SCHEDULE", "CHECK_QUEUE", "AzureWebJobsStorage"];
 
     public static TheoryData<string> RequiredSettings => new(Required);
 

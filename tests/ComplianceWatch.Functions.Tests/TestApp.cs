@@ -41,6 +41,7 @@ public sealed class TestApp : IDisposable
         ["REACHABILITY_SCHEDULE"] = "0 */15 * * * *",
         ["REGULATORY_SCHEDULE"] = "0 0 * * * *",
         ["RELAY_SCHEDULE"] = "0 */1 * * * *",
+        ["DISPATCH_SCHEDULE"] = "30 */1 * * * *",
         ["CHECK_QUEUE"] = "check-jobs",
         ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true",
         ["ComplianceWatch:StateDirectory"] = Path.Combine(Path.GetTempPath(), "cw-tests", "unused-state"),
