@@ -29,18 +29,10 @@ public sealed record FeedState
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonDefaults.Options);
 
-    public static FeedState? TryParse(string content)
-    {
-        try
-        {
-            var state = JsonSerializer.Deserialize<FeedState>(content, JsonDefaults.Options);
-            return state?.StateFormat == Format ? state with { Items = new SortedDictionary<string, KnownItem>(state.Items, StringComparer.Ordinal) } : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    public static FeedState? TryParse(string content) =>
+        CheckSteps.TryParseState<FeedState>(content, s => s.StateFormat, Format) is { } state
+            ? state with { Items = new SortedDictionary<string, KnownItem>(state.Items, StringComparer.Ordinal) }
+            : null;
 }
 
 /// <summary>
@@ -138,19 +130,7 @@ public sealed class FeedChecker(IContentFetcher fetcher, IFeedParser parser, ISt
             var summary = baseline
                 ? $"{source.Title}: baseline recorded ({items.Length} items); nothing announced"
                 : $"{source.Title}: URL changed; {items.Length} items recorded as the new baseline, not announced";
-            history.Add(new HistoryEntry
-            {
-                SourceId = source.Id,
-                Sequence = 0,
-                Type = baseline ? HistoryEntryType.Baseline : HistoryEntryType.RulesUpdate,
-                Time = now,
-                Summary = summary,
-                ContentHash = Hashing.Sha256(content),
-                Content = content,
-            });
-            return new CheckDecision(
-                new SourceCheckResult(source.Id, source.Kind, baseline ? CheckOutcome.Baselined : CheckOutcome.RulesUpdated, history.Events, null, default, false, summary),
-                history.ToCommit(CheckSteps.NewSnapshot(content, rulesHash, source.Url, (snapshot?.Version ?? 0) + 1, now, fetch.ETag, fetch.LastModified), health));
+            return CheckSteps.Rebaseline(source, history, health, snapshot, CheckSteps.NewSnapshot(content, rulesHash, source.Url, (snapshot?.Version ?? 0) + 1, now, fetch.ETag, fetch.LastModified), summary, now);
         }
 
         var announced = 0;

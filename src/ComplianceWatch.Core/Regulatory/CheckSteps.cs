@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ComplianceWatch.Core.Catalog;
 using ComplianceWatch.Core.Pipeline;
 using ComplianceWatch.Core.Store;
@@ -54,6 +55,45 @@ internal static class CheckSteps
         CapturedAt = now,
         Version = version,
     };
+
+    /// <summary>
+    /// The first observation of a source, or the first after its rules changed (<paramref name="previous"/> is then the
+    /// old snapshot): <paramref name="next"/> is recorded as the baseline or as a rules update, and nothing is announced.
+    /// </summary>
+    public static CheckDecision Rebaseline(SourceDefinition source, HistoryAppender history, SourceHealth health, Snapshot? previous, Snapshot next, string summary, DateTimeOffset now)
+    {
+        var baseline = previous is null;
+        history.Add(new HistoryEntry
+        {
+            SourceId = source.Id,
+            Sequence = 0,
+            Type = baseline ? HistoryEntryType.Baseline : HistoryEntryType.RulesUpdate,
+            Time = now,
+            Summary = summary,
+            ContentHash = next.ContentHash,
+            Content = next.Content,
+        });
+        return new CheckDecision(
+            new SourceCheckResult(source.Id, source.Kind, baseline ? CheckOutcome.Baselined : CheckOutcome.RulesUpdated, history.Events, null, default, false, summary),
+            history.ToCommit(next, health));
+    }
+
+    /// <summary>
+    /// Reads a kind's state kept as snapshot content (JSON with a <c>format</c> marker); null when the content is not
+    /// that format (another version, or not JSON), which the checkers treat as "re-baseline".
+    /// </summary>
+    public static T? TryParseState<T>(string content, Func<T, string> format, string expected)
+        where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(content, JsonDefaults.Options) is { } state && format(state) == expected ? state : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     public static string Shorten(string? text, int max) =>
         string.IsNullOrEmpty(text) ? "" : text.Length <= max ? text : text[..(max - 1)] + "…";

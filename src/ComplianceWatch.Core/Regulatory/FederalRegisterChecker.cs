@@ -31,18 +31,10 @@ public sealed record FederalRegisterState
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonDefaults.Options);
 
-    public static FederalRegisterState? TryParse(string content)
-    {
-        try
-        {
-            var state = JsonSerializer.Deserialize<FederalRegisterState>(content, JsonDefaults.Options);
-            return state?.StateFormat == Format ? state with { Documents = new SortedDictionary<string, KnownDocument>(state.Documents, StringComparer.Ordinal) } : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    public static FederalRegisterState? TryParse(string content) =>
+        CheckSteps.TryParseState<FederalRegisterState>(content, s => s.StateFormat, Format) is { } state
+            ? state with { Documents = new SortedDictionary<string, KnownDocument>(state.Documents, StringComparer.Ordinal) }
+            : null;
 }
 
 /// <summary>
@@ -146,19 +138,7 @@ public sealed class FederalRegisterChecker(IContentFetcher fetcher, IStateStore 
             var summary = baseline
                 ? $"{source.Title}: baseline recorded ({observation.Published.Count} documents of the last {settings.LookbackDays} days, {early.Length} on public inspection); nothing announced"
                 : $"{source.Title}: conditions changed; {observation.Published.Count + early.Length} documents recorded as the new baseline, not announced";
-            history.Add(new HistoryEntry
-            {
-                SourceId = source.Id,
-                Sequence = 0,
-                Type = baseline ? HistoryEntryType.Baseline : HistoryEntryType.RulesUpdate,
-                Time = now,
-                Summary = summary,
-                ContentHash = Hashing.Sha256(content),
-                Content = content,
-            });
-            return new CheckDecision(
-                new SourceCheckResult(source.Id, source.Kind, baseline ? CheckOutcome.Baselined : CheckOutcome.RulesUpdated, history.Events, null, default, false, summary),
-                history.ToCommit(CheckSteps.NewSnapshot(content, rulesHash, source.Endpoint, (snapshot?.Version ?? 0) + 1, now), health));
+            return CheckSteps.Rebaseline(source, history, health, snapshot, CheckSteps.NewSnapshot(content, rulesHash, source.Endpoint, (snapshot?.Version ?? 0) + 1, now), summary, now);
         }
 
         var documents = known.Documents;

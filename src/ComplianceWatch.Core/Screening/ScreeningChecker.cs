@@ -39,18 +39,10 @@ public sealed record ScreeningState
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonDefaults.Options);
 
-    public static ScreeningState? TryParse(string content)
-    {
-        try
-        {
-            var state = JsonSerializer.Deserialize<ScreeningState>(content, JsonDefaults.Options);
-            return state?.StateFormat == Format ? state with { Matches = new SortedDictionary<string, ListedMatch>(state.Matches, StringComparer.Ordinal) } : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    public static ScreeningState? TryParse(string content) =>
+        CheckSteps.TryParseState<ScreeningState>(content, s => s.StateFormat, Format) is { } state
+            ? state with { Matches = new SortedDictionary<string, ListedMatch>(state.Matches, StringComparer.Ordinal) }
+            : null;
 }
 
 /// <summary>
@@ -132,19 +124,7 @@ public sealed class ScreeningChecker(IScreeningListReader reader, IStateStore st
             var summary = baseline
                 ? $"{source.Title}: baseline recorded ({observation.Read.EntriesRead:N0} entries screened, {found}); nothing announced"
                 : $"{source.Title}: list or entities changed; {found}; recorded as the new baseline, not announced";
-            history.Add(new HistoryEntry
-            {
-                SourceId = source.Id,
-                Sequence = 0,
-                Type = baseline ? HistoryEntryType.Baseline : HistoryEntryType.RulesUpdate,
-                Time = now,
-                Summary = summary,
-                ContentHash = Hashing.Sha256(content),
-                Content = content,
-            });
-            return new CheckDecision(
-                new SourceCheckResult(source.Id, source.Kind, baseline ? CheckOutcome.Baselined : CheckOutcome.RulesUpdated, history.Events, null, default, false, summary),
-                history.ToCommit(CheckSteps.NewSnapshot(content, rulesHash, source.List.Url, (snapshot?.Version ?? 0) + 1, now), health));
+            return CheckSteps.Rebaseline(source, history, health, snapshot, CheckSteps.NewSnapshot(content, rulesHash, source.List.Url, (snapshot?.Version ?? 0) + 1, now), summary, now);
         }
 
         if (Hashing.Sha256(content) == snapshot.ContentHash)
