@@ -1,3 +1,4 @@
+using ComplianceWatch.Testing;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ComplianceWatch.Core.Catalog;
@@ -49,15 +50,10 @@ public sealed class NotificationHost : IAsyncDisposable
     public NotificationHost(string stateDirectory, NotificationConfig config, TimeProvider? time = null, IDeliveryLedger? ledger = null,
         bool allowPrivateNetwork = true, IDictionary<string, string?>? settings = null)
     {
-        var values = new Dictionary<string, string?>
+        var values = TestSettings.Fast(allowPrivateNetwork, new Dictionary<string, string?>
         {
-            ["ComplianceWatch:AllowPrivateNetwork"] = allowPrivateNetwork ? "true" : "false",
-            ["ComplianceWatch:RetryDelay"] = "00:00:00.010",
-            ["ComplianceWatch:MaxRetries"] = "1",
-            ["ComplianceWatch:AttemptTimeout"] = "00:00:02",
-            ["ComplianceWatch:TotalTimeout"] = "00:00:05",
             ["ComplianceWatch:Notifications:HttpTimeout"] = "00:00:10",
-        };
+        });
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             values[key] = value;

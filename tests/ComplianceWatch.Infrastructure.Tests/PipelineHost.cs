@@ -1,3 +1,4 @@
+using ComplianceWatch.Testing;
 using ComplianceWatch.Core.Catalog;
 using ComplianceWatch.Core.Fetching;
 using ComplianceWatch.Core.Pipeline;
@@ -18,18 +19,7 @@ public sealed class PipelineHost : IAsyncDisposable
 
     public PipelineHost(string stateDirectory, bool allowPrivateNetwork = true, IDictionary<string, string?>? settings = null, TimeProvider? time = null, Action<IServiceCollection>? store = null)
     {
-        var values = new Dictionary<string, string?>
-        {
-            ["ComplianceWatch:AllowPrivateNetwork"] = allowPrivateNetwork ? "true" : "false",
-            ["ComplianceWatch:RetryDelay"] = "00:00:00.010",
-            ["ComplianceWatch:MaxRetries"] = "1",
-            ["ComplianceWatch:AttemptTimeout"] = "00:00:02",
-            ["ComplianceWatch:TotalTimeout"] = "00:00:05",
-        };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            values[key] = value;
-        }
+        var values = TestSettings.Fast(allowPrivateNetwork, settings);
 
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
