@@ -31,7 +31,11 @@ internal static class CheckCommand
         return command;
     }
 
-    internal static async Task<CheckReport> RunAsync(IServiceProvider services, SourceCatalog catalog, IReadOnlyList<SourceDefinition> sources, ParseResult parse, CliEnvironment environment, CancellationToken cancellationToken)
+    /// <param name="cycles">
+    /// <c>watch</c> without a table: instead of the source table, only what changed, what started or stopped failing,
+    /// and one summary line per cycle (the table is for a terminal; a service log gets a few lines a cycle).
+    /// </param>
+    internal static async Task<CheckReport> RunAsync(IServiceProvider services, SourceCatalog catalog, IReadOnlyList<SourceDefinition> sources, ParseResult parse, CliEnvironment environment, CancellationToken cancellationToken, WatchCycleLog? cycles = null)
     {
         var runner = services.GetRequiredService<CheckRunner>();
         var json = parse.GetValue(CliApp.JsonOption);
@@ -63,7 +67,7 @@ internal static class CheckCommand
         }
         else
         {
-            Render(report, environment, quiet);
+            Render(report, environment, quiet, cycles);
             if (!quiet && relayed is { } relay && relay.Published + relay.Pending > 0)
             {
                 await environment.Out.WriteLineAsync($"{relay.Published} change events published, {relay.Pending} pending");
@@ -95,10 +99,15 @@ internal static class CheckCommand
         return result;
     }
 
-    private static void Render(CheckReport report, CliEnvironment environment, bool quiet)
+    private static void Render(CheckReport report, CliEnvironment environment, bool quiet, WatchCycleLog? cycles)
     {
         var console = environment.CreateConsole(environment.Out);
-        if (!quiet)
+        if (cycles is not null)
+        {
+            console.Profile.Width = WatchCycleLog.LineWidth; // a log line is never wrapped at the 80 columns of a non-terminal
+        }
+
+        if (!quiet && cycles is null)
         {
             var table = new Table().Border(TableBorder.Rounded).Title("[bold]ComplianceWatch check[/]");
             table.AddColumn("Source");
@@ -152,7 +161,11 @@ internal static class CheckCommand
 
         var failed = report.Errors.Count;
         var changed = report.Results.Count(r => r.Outcome == CheckOutcome.Changed);
-        if (!quiet)
+        if (!quiet && cycles is not null)
+        {
+            cycles.Write(report, console, changed);
+        }
+        else if (!quiet)
         {
             console.MarkupLine(
             $"{report.Checked} checked: [yellow]{changed} changed[/], {report.Unchanged} unchanged, {report.Baselined} baselined, " +
