@@ -67,23 +67,7 @@ public static class CliApp
     public static async Task<int> RunAsync(string[] args, CliEnvironment environment, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var root = new RootCommand("ComplianceWatch: watch AI providers' terms, endpoint reachability and US export-control announcements.");
-        root.Options.Add(CatalogOption);
-        root.Options.Add(StateOption);
-        root.Options.Add(StorageOption);
-        root.Options.Add(ServiceBusOption);
-        root.Options.Add(TopicOption);
-        root.Options.Add(AllowPrivateOption);
-        root.Options.Add(JsonOption);
-        root.Options.Add(QuietOption);
-        root.Options.Add(NotificationSetup.ConfigOption);
-        root.Subcommands.Add(CheckCommand.Create(environment));
-        root.Subcommands.Add(WatchCommand.Create(environment));
-        root.Subcommands.Add(SourcesCommand.Create(environment));
-        root.Subcommands.Add(AuditCommand.Create(environment));
-        root.Subcommands.Add(NotifyCommand.Create(environment));
-        root.Subcommands.Add(ServeCommand.Create(environment));
-
+        var root = CreateRootCommand(environment);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -135,6 +119,28 @@ public static class CliApp
             await environment.Error.WriteLineAsync("Stopped.");
             return 130;
         }
+    }
+
+    /// <summary>The whole command tree (the documentation tests parse every command line of the docs against it).</summary>
+    internal static RootCommand CreateRootCommand(CliEnvironment environment)
+    {
+        var root = new RootCommand("ComplianceWatch: watch AI providers' terms, endpoint reachability and US export-control announcements.");
+        root.Options.Add(CatalogOption);
+        root.Options.Add(StateOption);
+        root.Options.Add(StorageOption);
+        root.Options.Add(ServiceBusOption);
+        root.Options.Add(TopicOption);
+        root.Options.Add(AllowPrivateOption);
+        root.Options.Add(JsonOption);
+        root.Options.Add(QuietOption);
+        root.Options.Add(NotificationSetup.ConfigOption);
+        root.Subcommands.Add(CheckCommand.Create(environment));
+        root.Subcommands.Add(WatchCommand.Create(environment));
+        root.Subcommands.Add(SourcesCommand.Create(environment));
+        root.Subcommands.Add(AuditCommand.Create(environment));
+        root.Subcommands.Add(NotifyCommand.Create(environment));
+        root.Subcommands.Add(ServeCommand.Create(environment));
+        return root;
     }
 
     /// <summary>The services one command runs with: settings from the environment (section <c>ComplianceWatch</c>), layered with the command line.</summary>

@@ -8,21 +8,10 @@ public sealed class DefaultCatalogTests : IDisposable
 {
     private readonly TempDirectory directory = new();
 
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ComplianceWatch.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
-    }
-
     [Fact]
     public async Task SourcesValidate_DefaultCatalog_IsValid()
     {
-        var result = await CliRunner.RunProcessAsync(RepositoryRoot(), "sources", "validate");
+        var result = await CliRunner.RunProcessAsync(RepositoryPaths.Root, "sources", "validate");
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("is valid", result.Out, StringComparison.Ordinal);
     }
@@ -33,7 +22,7 @@ public sealed class DefaultCatalogTests : IDisposable
         // Tests run without internet (only loopback): every provider page must fail cleanly with dns or connect, and
         // every reachability source must be `unknown` (neither this host nor Globalping can measure, so nothing can be
         // told about the endpoints: no verdict, no baseline, no event). Nothing may crash.
-        var catalog = Path.Combine(RepositoryRoot(), "catalog", "default.json");
+        var catalog = Path.Combine(RepositoryPaths.Root, "catalog", "default.json");
         var kinds = ComplianceWatch.Core.Catalog.CatalogLoader.Parse(await File.ReadAllTextAsync(catalog), catalog).Sources.ToDictionary(s => s.Id, s => s.Kind);
         var result = await CliRunner.RunProcessAsync(directory.Path, "check", "--catalog", catalog, "--json");
         Assert.Equal(1, result.ExitCode);

@@ -77,13 +77,7 @@ public sealed class RegulatoryCheckTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task DefaultCatalog_WatchesBisTreasuryAndOfac_AndScreensTheChineseAiVendors()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ComplianceWatch.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        var catalog = await Core.Catalog.CatalogLoader.LoadFileAsync(Path.Combine(dir!.FullName, "catalog", "default.json"));
+        var catalog = await Core.Catalog.CatalogLoader.LoadFileAsync(Path.Combine(RepositoryPaths.Root, "catalog", "default.json"));
         var registers = catalog.Sources.OfType<Core.Catalog.FederalRegisterSource>().ToArray();
         Assert.Contains(registers, s => s.Agencies.Contains("industry-and-security-bureau") && s.Types.SequenceEqual(["RULE"]) && s.Cfr is null);
         Assert.Contains(registers, s => s.Agencies.Contains("industry-and-security-bureau") && s.Cfr == new Core.Catalog.CfrReference(15, 744));
