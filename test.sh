@@ -28,7 +28,12 @@ stop_azurite() {
   fi
   [ -n "$azurite_dir" ] && rm -rf "$azurite_dir"
 }
-trap stop_azurite EXIT
+tool_dir=""
+cleanup() {
+  stop_azurite
+  [ -n "$tool_dir" ] && rm -rf "$tool_dir"
+}
+trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 if [ -z "${COMPLIANCEWATCH_TEST_AZURITE:-}" ]; then
@@ -79,6 +84,38 @@ if ! dotnet build ComplianceWatch.sln -c Release -nologo -v quiet; then
   fail "build failed"
 fi
 
+echo "== tool"
+# The tool as a user installs it: pack it, install it from that package alone (a NuGet configuration with no other
+# source, packages in a fresh folder, so nothing cached or remote can stand in for it), run the installed command
+# once. Each of the two runs counts as one test in the closing line.
+tool_passed=0; tool_failed=0
+tool_dir=$(mktemp -d)
+tool_id=$(dotnet msbuild src/ComplianceWatch.Cli/ComplianceWatch.Cli.csproj -getProperty:PackageId -nologo 2>/dev/null | tr -d '[:space:]')
+tool_version=$(dotnet msbuild src/ComplianceWatch.Cli/ComplianceWatch.Cli.csproj -getProperty:Version -nologo 2>/dev/null | tr -d '[:space:]')
+printf '<?xml version="1.0" encoding="utf-8"?>\n<configuration>\n  <packageSources>\n    <clear />\n  </packageSources>\n</configuration>\n' >"$tool_dir/nuget.config"
+if [ -n "$tool_id" ] && [ -n "$tool_version" ] \
+  && dotnet pack src/ComplianceWatch.Cli -c Release --no-build -nologo -v quiet -o "$tool_dir/nupkg" \
+  && NUGET_PACKAGES="$tool_dir/packages" dotnet tool install --tool-path "$tool_dir/bin" --configfile "$tool_dir/nuget.config" \
+       --add-source "$tool_dir/nupkg" "$tool_id" --version "$tool_version"; then
+  installed_version=$("$tool_dir/bin/compliancewatch" --version 2>&1)
+  if [ "${installed_version%%+*}" = "$tool_version" ]; then
+    echo "installed $tool_id $tool_version: compliancewatch --version prints $installed_version"
+    tool_passed=$((tool_passed + 1))
+  else
+    echo "FAILED: the installed compliancewatch --version printed '$installed_version', expected $tool_version"
+    tool_failed=$((tool_failed + 1))
+  fi
+  if "$tool_dir/bin/compliancewatch" sources validate --catalog catalog/default.json; then
+    tool_passed=$((tool_passed + 1))
+  else
+    echo "FAILED: the installed compliancewatch sources validate --catalog catalog/default.json (exit $?)"
+    tool_failed=$((tool_failed + 1))
+  fi
+else
+  echo "FAILED: packing or installing the tool ${tool_id:-(no PackageId)} ${tool_version:-(no Version)} from src/ComplianceWatch.Cli"
+  tool_failed=2
+fi
+
 echo "== test"
 # one run per test project, each with its own TRX file (names must not collide)
 test_status=0
@@ -89,7 +126,7 @@ for project in tests/*/*.Tests.csproj; do
     --logger "trx;LogFileName=$name.trx" --results-directory "$results" || test_status=$?
 done
 
-passed=0; failed=0; total=0
+passed=$tool_passed; failed=$tool_failed; total=0
 shopt -s nullglob
 trx_files=("$results"/*.trx)
 for trx in "${trx_files[@]}"; do
