@@ -65,6 +65,36 @@ public sealed class CatalogRefusalTests : IDisposable
     }
 
     [Fact]
+    public async Task SourcesValidate_WithAFieldOfTheWrongShape_ExitsTwoSayingWhatTheFieldMustBe()
+    {
+        var catalog = directory.File("bad.json");
+        await File.WriteAllTextAsync(catalog, """{ "sources": [ { "id": "x", "kind": "terms", "title": "T", "url": "https://example.com/", "remove": { "css": "nav" } } ] }""");
+
+        var result = await CliRunner.RunAsync("sources", "validate", "--catalog", catalog);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("source 'x': field 'remove': `remove` must be a CSS selector or an array of them", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("allowed forms", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SourcesValidate_WithEmptyOptionalLists_AcceptsThemAsNone()
+    {
+        var catalog = directory.File("empty-lists.json");
+        await File.WriteAllTextAsync(catalog, """
+            { "sources": [
+              { "id": "t", "kind": "terms", "title": "T", "url": "https://example.com/", "select": [], "remove": [], "ignore": [], "tags": [] },
+              { "id": "f", "kind": "feed", "title": "F", "url": "https://example.com/rss", "match": [] },
+              { "id": "r", "kind": "federal-register", "title": "R", "agencies": [], "types": [], "terms": [] }
+            ] }
+            """);
+
+        var result = await CliRunner.RunAsync("sources", "validate", "--catalog", catalog);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+    }
+
+    [Fact]
     public async Task Check_WithMissingCatalogFile_ExitsTwoNamingIt()
     {
         var missing = directory.File("nope.json");

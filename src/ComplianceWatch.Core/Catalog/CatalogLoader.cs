@@ -115,7 +115,7 @@ public static class CatalogLoader
                 }
 
                 instanceLocation = alternatives.Count > 0 ? alternatives[0].InstanceLocation.ToString() : instanceLocation;
-                errorsOfDetail = [("oneOf", "does not have any of the allowed forms")];
+                errorsOfDetail = [("oneOf", "does not have any of the allowed forms")]; // replaced by the field's shape below
             }
 
             var segments = instanceLocation.Split('/', StringSplitOptions.RemoveEmptyEntries)
@@ -161,17 +161,22 @@ public static class CatalogLoader
 
             var sourceId = index is { } ix ? SourceLabel(sources, ix) : null;
             var scope = index is null ? "catalog" : "source";
+            var expected = ExpectedShape(field);
             var (reportedField, message) = keyword switch
             {
                 "required" => (field, "is required but missing"),
                 "unevaluatedProperties" or "additionalProperties" or "false" => (field, $"is not a known field of this {scope}"),
                 "enum" when field == "kind" => (field, $"unknown kind {ValueAt(root, index, field)} (expected one of: {string.Join(", ", SourceKinds.All)})"),
-                "enum" => (field, $"value {ValueAt(root, index, field)} is not one of the allowed values"),
+                "enum" => (field, $"value {Excerpt(ValueAt(root, index, field))} is not one of the allowed values{(expected is null ? "" : ": " + expected)}"),
                 "pattern" when field == "id" => (field, "must be 1 to 64 characters of a-z, 0-9 and '-'"),
-                "pattern" => (field, $"value {ValueAt(root, index, field)} has the wrong format"),
+                "pattern" => (field, $"value {Excerpt(ValueAt(root, index, field))} has the wrong format{(expected is null ? "" : ": " + expected)}"),
+                _ when expected is not null => (field, $"{expected} (found {Excerpt(ValueAt(root, index, field))})"),
                 _ => (field, group.First().Message),
             };
-            errors.Add(new CatalogError(file, sourceId, reportedField, message));
+            if (!errors.Any(e => e.SourceId == sourceId && e.Field == reportedField && e.Message == message))
+            {
+                errors.Add(new CatalogError(file, sourceId, reportedField, message)); // two keywords may say the same thing
+            }
         }
 
         if (errors.Count == 0)
@@ -179,6 +184,69 @@ public static class CatalogLoader
             errors.Add(new CatalogError(file, null, null, "does not match the catalog schema"));
         }
     }
+
+    /// <summary>
+    /// What a field must look like, said the way a person fixes it ("`remove` must be a CSS selector or an array of
+    /// them"), instead of JSON Schema's "does not have any of the allowed forms". Keyed by the field's path without
+    /// array indices (an element's error names its list's shape); null for a field not listed here.
+    /// </summary>
+    private static readonly Dictionary<string, string> Shapes = new(StringComparer.Ordinal)
+    {
+        ["sources"] = "an array of sources (objects with \"id\", \"kind\" and \"title\")",
+        ["settings"] = "an object with watchedJurisdictions, watchedTerms, confirmations or lookbackDays",
+        ["settings.watchedJurisdictions"] = "an array of names (non-empty strings; [] watches none)",
+        ["settings.watchedTerms"] = "an array of terms (non-empty strings; [] watches none)",
+        ["settings.confirmations"] = "a whole number from 1 to 100",
+        ["settings.lookbackDays"] = "a whole number from 0 to 3650",
+        ["id"] = "a string of 1 to 64 characters of a-z, 0-9 and '-'",
+        ["title"] = "a non-empty string",
+        ["provider"] = "a non-empty string",
+        ["schedule"] = "a 6-field NCRONTAB expression (a string: second minute hour day month day-of-week)",
+        ["tags"] = "an array of tags (non-empty strings; [] is none)",
+        ["severity"] = "one of info, notice, warning, critical",
+        ["url"] = "an http:// or https:// URL",
+        ["select"] = "a CSS selector or an array of them ([] is the whole page)",
+        ["remove"] = "a CSS selector or an array of them ([] removes nothing)",
+        ["ignore"] = "an array of regular expressions (non-empty strings; [] ignores nothing)",
+        ["extract"] = "\"text\" or \"list\"",
+        ["vantagePoints"] = "a non-empty array of vantage points: local, proxy:NAME or globalping:CC (CC: two capital letters)",
+        ["control"] = "one vantage point: local, proxy:NAME or globalping:CC (CC: two capital letters)",
+        ["signatures"] = "an array of signatures: objects with \"verdict\" and optional \"name\", \"status\", \"header\", \"headerPattern\", \"bodyPattern\" ([] adds none)",
+        ["signatures.name"] = "a string",
+        ["signatures.verdict"] = "one of reachable, geo-blocked, bot-challenge, network-blocked, outage, unknown",
+        ["signatures.status"] = "an array of HTTP status codes (whole numbers from 100 to 599)",
+        ["signatures.header"] = "a header name (a string)",
+        ["signatures.headerPattern"] = "a regular expression (a string)",
+        ["signatures.bodyPattern"] = "a regular expression (a string)",
+        ["agencies"] = "an array of Federal Register agency slugs (non-empty strings; [] is any agency)",
+        ["types"] = "an array of document types: RULE, PRORULE, NOTICE, PRESDOCU ([] is any type)",
+        ["terms"] = "an array of search terms (non-empty strings; [] is no term condition)",
+        ["cfr"] = "an object {\"title\": N, \"part\": N} (part optional)",
+        ["cfr.title"] = "a whole number from 1",
+        ["cfr.part"] = "a whole number from 1",
+        ["publicInspection"] = "true or false",
+        ["endpoint"] = "an http:// or https:// URL",
+        ["match"] = "an array of keywords (non-empty strings; [] or none: every item is relevant)",
+        ["list"] = "an object {\"url\", \"format\"} with format \"csl-json\" or \"ofac-sdn-xml\"",
+        ["list.url"] = "an http:// or https:// URL",
+        ["list.format"] = "\"csl-json\" or \"ofac-sdn-xml\"",
+        ["entities"] = "a non-empty array of entities: objects with \"name\" and optional \"aliases\"",
+        ["entities.name"] = "a non-empty string",
+        ["entities.aliases"] = "an array of names (non-empty strings; [] is none)",
+    };
+
+    private static string? ExpectedShape(string? field)
+    {
+        if (field is null)
+        {
+            return null;
+        }
+
+        var key = Regex.Replace(field, @"\[[0-9]+\]", "");
+        return Shapes.TryGetValue(key, out var shape) ? $"`{key}` must be {shape}" : null;
+    }
+
+    private static string Excerpt(string json) => json.Length <= 60 ? json : json[..57] + "...";
 
     private static bool IsWithin(string location, string ancestor) =>
         location == ancestor || location.StartsWith(ancestor + "/", StringComparison.Ordinal);

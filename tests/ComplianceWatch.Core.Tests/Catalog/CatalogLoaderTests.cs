@@ -484,16 +484,17 @@ public class CatalogLoaderTests
 
         [Theory]
         [InlineData("5")]
-        [InlineData("[]")]
         [InlineData("[\"main\", \"\"]")]
         [InlineData("\"\"")]
-        public void Parse_SelectorOfWrongShape_NamesTheField(string value)
+        [InlineData("{ \"css\": \"main\" }")]
+        public void Parse_SelectorOfWrongShape_NamesTheFieldAndSaysWhatIsExpected(string value)
         {
             var error = SingleError(CatalogWith(Terms(extra: $$""", "select": {{value}} """)));
 
             Assert.Equal("acme-terms", error.SourceId);
             Assert.Equal("select", error.Field);
-            Assert.Contains("allowed forms", error.Message, StringComparison.Ordinal);
+            Assert.Contains("`select` must be a CSS selector or an array of them", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("allowed forms", error.Message, StringComparison.Ordinal);
         }
 
         [Fact]
@@ -664,6 +665,150 @@ public class CatalogLoaderTests
             Assert.Contains(File, ex.Message, StringComparison.Ordinal);
             Assert.Contains("acme-terms", ex.Message, StringComparison.Ordinal);
             Assert.Contains("selector", ex.Message, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>An empty optional list means "none" (the same as leaving the field out); required lists stay non-empty.</summary>
+    public class Parse_EmptyOptionalLists
+    {
+        private const string Reach = """{ "id": "reach", "kind": "reachability", "title": "R", "url": "https://api.example", "vantagePoints": ["local"] """;
+        private const string Register = """{ "id": "register", "kind": "federal-register", "title": "FR" """;
+        private const string Feed = """{ "id": "feed", "kind": "feed", "title": "F", "url": "https://feed.example/rss" """;
+        private const string Screening = """{ "id": "screening", "kind": "screening", "title": "S", "list": { "url": "https://csl.example/c.json", "format": "csl-json" } """;
+
+        public static TheoryData<string, string> EmptyLists => new()
+        {
+            { Terms(extra: """, "select": [] """), "select" },
+            { Terms(extra: """, "remove": [] """), "remove" },
+            { Terms(extra: """, "ignore": [] """), "ignore" },
+            { Terms(extra: """, "tags": [] """), "tags" },
+            { Reach + """, "signatures": [] }""", "signatures" },
+            { Reach + """, "signatures": [ { "verdict": "geo-blocked", "status": [] } ] }""", "signatures[0].status" },
+            { Register + """, "agencies": [] }""", "agencies" },
+            { Register + """, "types": [] }""", "types" },
+            { Register + """, "terms": [] }""", "terms" },
+            { Feed + """, "match": [] }""", "match" },
+            { Screening + """, "entities": [ { "name": "Acme", "aliases": [] } ] }""", "entities[0].aliases" },
+        };
+
+        [Theory]
+        [MemberData(nameof(EmptyLists))]
+        public void Parse_EmptyOptionalList_IsAcceptedAsNone(string source, string field)
+        {
+            var parsed = Assert.Single(CatalogLoader.Parse(CatalogWith(source), File).Sources);
+
+            System.Collections.IEnumerable list = parsed switch
+            {
+                TermsSource terms => field switch { "select" => terms.Select, "remove" => terms.Remove, "ignore" => terms.Ignore, _ => terms.Tags },
+                ReachabilitySource reach => field == "signatures" ? reach.Signatures.Cast<object>().ToList() : reach.Signatures.Single().Status.Cast<object>().ToList(),
+                FederalRegisterSource register => field switch { "agencies" => register.Agencies, "types" => register.Types, _ => register.Terms },
+                FeedSource feed => feed.Match,
+                ScreeningSource screening => screening.Entities.Single().Aliases,
+                _ => throw new InvalidOperationException(parsed.Kind),
+            };
+            Assert.Empty(list);
+        }
+
+        [Fact]
+        public void Parse_EmptySelectAndRemove_ReadLikeNoSelectAndNoRemove()
+        {
+            var empty = Assert.IsType<TermsSource>(Assert.Single(CatalogLoader.Parse(CatalogWith(Terms(extra: """, "select": [], "remove": [] """)), File).Sources));
+            var absent = Assert.IsType<TermsSource>(Assert.Single(CatalogLoader.Parse(CatalogWith(Terms()), File).Sources));
+
+            Assert.Equal(absent.Select, empty.Select);
+            Assert.Equal(absent.Remove, empty.Remove);
+        }
+
+        [Fact]
+        public void Parse_EmptyWatchedLists_WatchNothing()
+        {
+            var catalog = CatalogLoader.Parse(CatalogWith(Terms(), """ "settings": { "watchedJurisdictions": [], "watchedTerms": [] }, """), File);
+
+            Assert.Empty(catalog.Settings.WatchedJurisdictions);
+            Assert.Empty(catalog.Settings.WatchedTerms);
+        }
+
+        [Theory]
+        [InlineData(Reach + """ }""", "vantagePoints", "[]")]
+        [InlineData(Screening + """, "entities": [] }""", "entities", "")]
+        public void Parse_EmptyRequiredList_IsStillRefused_SayingItMustNotBeEmpty(string source, string field, string replacement)
+        {
+            var text = replacement.Length == 0 ? source : source.Replace("[\"local\"]", replacement, StringComparison.Ordinal);
+
+            var error = SingleError(CatalogWith(text));
+
+            Assert.Equal(field, error.Field);
+            Assert.Contains($"`{field}` must be a non-empty array", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>A field of the wrong shape is refused with what it must be, not with JSON Schema's wording.</summary>
+    public class Parse_WrongShape
+    {
+        private const string Reach = """{ "id": "reach", "kind": "reachability", "title": "R", "url": "https://api.example" """;
+        private const string Register = """{ "id": "register", "kind": "federal-register", "title": "FR" """;
+        private const string Feed = """{ "id": "feed", "kind": "feed", "title": "F", "url": "https://feed.example/rss" """;
+        private const string Screening = """{ "id": "screening", "kind": "screening", "title": "S" """;
+        private const string List = """ "list": { "url": "https://csl.example/c.json", "format": "csl-json" } """;
+
+        public static TheoryData<string, string, string> WrongShapes => new()
+        {
+            { Terms(extra: """, "remove": 42 """), "remove", "`remove` must be a CSS selector or an array of them" },
+            { Terms(extra: """, "remove": [ "nav", 7 ] """), "remove", "`remove` must be a CSS selector or an array of them" },
+            { Terms(extra: """, "ignore": "Updated \\d+ days ago" """), "ignore", "`ignore` must be an array of regular expressions" },
+            { Terms(extra: """, "tags": "china" """), "tags", "`tags` must be an array of tags" },
+            { Terms(extra: """, "tags": [ 5 ] """), "tags[0]", "`tags` must be an array of tags" },
+            { """{ "id": "acme-terms", "kind": "terms", "title": 5, "url": "https://acme.example/" }""", "title", "`title` must be a non-empty string" },
+            { Terms(extra: """, "extract": "table" """), "extract", "`extract` must be \"text\" or \"list\"" },
+            { Terms(extra: """, "severity": "urgent" """), "severity", "`severity` must be one of info, notice, warning, critical" },
+            { """{ "id": "acme-terms", "kind": "terms", "title": "T", "url": "ftp://acme.example/" }""", "url", "`url` must be an http:// or https:// URL" },
+            { Reach + """, "vantagePoints": "local" }""", "vantagePoints", "`vantagePoints` must be a non-empty array of vantage points" },
+            { Reach + """, "vantagePoints": ["local"], "control": ["globalping:US"] }""", "control", "`control` must be one vantage point" },
+            { Reach + """, "vantagePoints": ["local"], "signatures": { "verdict": "geo-blocked" } }""", "signatures", "`signatures` must be an array of signatures" },
+            { Reach + """, "vantagePoints": ["local"], "signatures": [ { "verdict": "geo-blocked", "status": 403 } ] }""", "signatures[0].status", "`signatures.status` must be an array of HTTP status codes" },
+            { Register + """, "agencies": "industry-and-security-bureau" }""", "agencies", "`agencies` must be an array of Federal Register agency slugs" },
+            { Register + """, "types": "RULE" }""", "types", "`types` must be an array of document types: RULE, PRORULE, NOTICE, PRESDOCU" },
+            { Register + """, "types": [ "RULES" ] }""", "types[0]", "`types` must be an array of document types: RULE, PRORULE, NOTICE, PRESDOCU" },
+            { Register + """, "terms": "entity list" }""", "terms", "`terms` must be an array of search terms" },
+            { Register + """, "cfr": 15 }""", "cfr", "`cfr` must be an object {\"title\": N, \"part\": N}" },
+            { Register + """, "publicInspection": "yes" }""", "publicInspection", "`publicInspection` must be true or false" },
+            { Feed + """, "match": "China" }""", "match", "`match` must be an array of keywords" },
+            { Screening + """, "list": "https://csl.example/c.json", "entities": [ { "name": "Acme" } ] }""", "list", "`list` must be an object {\"url\", \"format\"}" },
+            { Screening + ", " + List + """, "entities": { "name": "Acme" } }""", "entities", "`entities` must be a non-empty array of entities" },
+            { Screening + ", " + List + """, "entities": [ { "name": "Acme", "aliases": "Acme HK" } ] }""", "entities[0].aliases", "`entities.aliases` must be an array of names" },
+        };
+
+        [Theory]
+        [MemberData(nameof(WrongShapes))]
+        public void Parse_FieldOfWrongShape_SaysWhatTheFieldMustBe(string source, string field, string expected)
+        {
+            var error = SingleError(CatalogWith(source));
+
+            Assert.Equal(field, error.Field);
+            Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("allowed forms", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("should be", error.Message, StringComparison.Ordinal); // JSON Schema's "Value is "string" but should be "array""
+        }
+
+        [Theory]
+        [InlineData("\"confirmations\": \"3\"", "settings.confirmations", "`settings.confirmations` must be a whole number from 1 to 100")]
+        [InlineData("\"lookbackDays\": -1", "settings.lookbackDays", "`settings.lookbackDays` must be a whole number from 0 to 3650")]
+        [InlineData("\"watchedTerms\": \"sanction\"", "settings.watchedTerms", "`settings.watchedTerms` must be an array of terms")]
+        public void Parse_SettingOfWrongShape_SaysWhatTheSettingMustBe(string member, string field, string expected)
+        {
+            var error = SingleError(CatalogWith(Terms(), $$""" "settings": { {{member}} }, """));
+
+            Assert.Null(error.SourceId);
+            Assert.Equal(field, error.Field);
+            Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public void Parse_FieldOfWrongShape_QuotesWhatWasFound()
+        {
+            var error = SingleError(CatalogWith(Terms(extra: """, "remove": 42 """)));
+
+            Assert.Contains("(found 42)", error.Message, StringComparison.Ordinal);
         }
     }
 
