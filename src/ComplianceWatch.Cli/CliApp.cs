@@ -64,9 +64,9 @@ public static class CliApp
 
     internal static readonly Option<bool> QuietOption = new("--quiet") { Description = "Print only errors (and the exit code tells the rest)", Recursive = true };
 
-    public static async Task<int> RunAsync(string[] args, CliEnvironment environment, CancellationToken cancellationToken = default)
+    /// <summary>The command tree over <paramref name="environment"/> (the demo parses its inner checks with it too).</summary>
+    internal static RootCommand CreateRoot(CliEnvironment environment)
     {
-        ArgumentNullException.ThrowIfNull(environment);
         var root = new RootCommand("ComplianceWatch: watch AI providers' terms, endpoint reachability and US export-control announcements.");
         root.Options.Add(CatalogOption);
         root.Options.Add(StateOption);
@@ -83,8 +83,14 @@ public static class CliApp
         root.Subcommands.Add(AuditCommand.Create(environment));
         root.Subcommands.Add(NotifyCommand.Create(environment));
         root.Subcommands.Add(ServeCommand.Create(environment));
+        root.Subcommands.Add(DemoCommand.Create(environment));
+        return root;
+    }
 
-        var parse = root.Parse(args);
+    public static async Task<int> RunAsync(string[] args, CliEnvironment environment, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var parse = CreateRoot(environment).Parse(args);
         if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors)

@@ -10,10 +10,17 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace ComplianceWatch.Testing;
+namespace ComplianceWatch.Demo.Fakes;
 
 /// <summary>A request a fake sink received, with the (possibly fake) time it arrived.</summary>
-public sealed record SinkRequest(string Method, string Path, string Query, string Body, DateTimeOffset At, int Status);
+public sealed record SinkRequest(string Method, string Path, string Query, string Body, DateTimeOffset At, int Status)
+{
+    /// <summary>The request's headers as sent.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The sink's answer body.</summary>
+    public string Answer { get; init; } = "";
+}
 
 /// <summary>A scripted answer for the next request(s) of a fake sink.</summary>
 public sealed record ScriptedAnswer(int Status, string Body = "", IReadOnlyDictionary<string, string>? Headers = null, string ContentType = "text/plain; charset=utf-8");
@@ -67,7 +74,11 @@ public abstract class FakeSink : IAsyncDisposable
             answer = await AnswerAsync(context.Request, body);
         }
 
-        requests.Enqueue(new SinkRequest(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? "", body, at, answer.Status));
+        requests.Enqueue(new SinkRequest(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? "", body, at, answer.Status)
+        {
+            Headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            Answer = answer.Body,
+        });
         context.Response.StatusCode = answer.Status;
         foreach (var (name, value) in answer.Headers ?? new Dictionary<string, string>())
         {
