@@ -168,7 +168,7 @@ internal static class DemoCommand
         {
             var label = step.Checks.Count > 1 ? $"check {index} of {step.Checks.Count}" : "check";
             console.MarkupLine($"[grey]{label}: {check.Checked} sources, {check.Changed} changed, {check.Unchanged} unchanged, {check.Baselined} baselined, {check.Failed} failed[/]");
-            foreach (var note in check.Notes)
+            foreach (var note in step.Checks.Count > 1 ? check.Notes : [])
             {
                 console.MarkupLine($"[grey]  {Markup.Escape(note)}[/]");
             }
@@ -187,42 +187,66 @@ internal static class DemoCommand
         if (step.Changes.Count > 0)
         {
             var events = new Table().Border(TableBorder.Rounded).Title("Change events");
-            events.AddColumn("Type");
-            events.AddColumn("Source");
+            events.AddColumn("Source and type");
             events.AddColumn("Severity");
             events.AddColumn("Summary");
             foreach (var change in step.Changes)
             {
                 var colour = change.Data.Severity switch { Severity.Critical => "red", Severity.Warning => "yellow", _ => "blue" };
                 events.AddRow(
-                    Markup.Escape(change.Type.Replace("compliancewatch.", "", StringComparison.Ordinal)),
-                    Markup.Escape(change.Subject),
+                    $"{Markup.Escape(change.Subject)}\n[grey]{Markup.Escape(change.Type.Replace("compliancewatch.", "", StringComparison.Ordinal))}[/]",
                     $"[{colour}]{change.Data.Severity.ToName()}[/]",
-                    Markup.Escape(change.Data.Summary));
+                    Markup.Escape(Cut(change.Data.Summary, 160)));
             }
 
             console.Write(events);
+            foreach (var line in step.Changes.SelectMany(Evidence))
+            {
+                console.MarkupLine($"[grey]  {Markup.Escape(line)}[/]");
+            }
         }
         else if (step.Errors.Count == 0)
         {
             console.MarkupLine("No change events: nothing is announced.");
         }
 
-        var posted = step.Deliveries.Where(d => d.Posts).ToArray();
+        // the messages, cards, issues and comments; GitHub's label set-up and reads are in the inbox's files too
+        var posted = step.Deliveries.Where(d => d.Posts && !d.Path.EndsWith("/labels", StringComparison.Ordinal)).ToArray();
         if (posted.Length > 0)
         {
             var deliveries = new Table().Border(TableBorder.Rounded).Title("Deliveries (captured by the inbox)");
             deliveries.AddColumn("Channel");
             deliveries.AddColumn("Posted");
-            deliveries.AddColumn("File");
             foreach (var delivery in posted)
             {
-                deliveries.AddRow(Markup.Escape(delivery.Channel), Markup.Escape(delivery.What), Markup.Escape(Path.GetFileName(delivery.File)));
+                deliveries.AddRow(Markup.Escape(delivery.Channel), Markup.Escape(Cut(delivery.What, 120)));
             }
 
             console.Write(deliveries);
+            var files = step.Deliveries.Select(d => Path.GetFileName(d.File)).ToArray();
+            console.MarkupLine($"[grey]As sent: {Markup.Escape(files.Length == 1 ? files[0] : $"{files[0]} … {files[^1]}")} in {Markup.Escape(Path.GetDirectoryName(step.Deliveries[0].File)!)}[/]");
+        }
+        else if (step.Changes.Count > 0)
+        {
+            console.MarkupLine("No deliveries: no subscription takes these events.");
         }
     }
+
+    /// <summary>A reachability event's evidence in a line per vantage point: what its probes and the control's got.</summary>
+    private static IEnumerable<string> Evidence(ChangeEvent change)
+    {
+        if (change.Data.Evidence is not { ValueKind: JsonValueKind.Array } evidence)
+        {
+            return [];
+        }
+
+        static string Property(JsonElement e, string name) => e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString()! : "";
+        return evidence.EnumerateArray()
+            .GroupBy(e => (Vantage: Property(e, "vantagePoint"), Role: Property(e, "role"), Outcome: Property(e, "outcome")))
+            .Select(g => $"evidence, {g.Key.Vantage}{(g.Key.Role.Length > 0 ? $" ({g.Key.Role})" : "")}: {g.Count()} probe{(g.Count() == 1 ? "" : "s")} {g.Key.Outcome}");
+    }
+
+    private static string Cut(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
 
     private static string Quote(string path) => path.Contains(' ', StringComparison.Ordinal) ? $"\"{path}\"" : path;
 
