@@ -106,15 +106,17 @@ internal static class DemoCommand
                 console.Write(new Rule("[bold]The episode is on the record[/]").LeftJustified());
                 var total = steps.Sum(s => s.Changes.Count);
                 var posted = steps.Sum(s => s.Deliveries.Count(d => d.Posts));
-                console.MarkupLine($"{total} change events recorded; {posted} requests posted to the inbox ({Markup.Escape(inboxDirectory)}, one file per request, as sent).");
+                console.MarkupLine($"{total} change events recorded and delivered: {posted} requests posted to the inbox, one file per request, as sent.");
             }
 
-            console.MarkupLine($"Dashboard: [bold]{Markup.Escape(serve)}[/]");
-            console.MarkupLine($"           then open {Markup.Escape(dashboard)}");
-            console.MarkupLine($"History:   [bold]compliancewatch audit --state {Markup.Escape(Quote(state))}[/] (audit verify checks its chains)");
+            // the commands are printed as plain lines, never wrapped, so that they can be copied
+            await environment.Out.WriteLineAsync($"Dashboard: {serve}");
+            await environment.Out.WriteLineAsync($"           then open {dashboard}");
+            await environment.Out.WriteLineAsync($"History:   compliancewatch audit --state {Quote(state)}   (audit verify --state {Quote(state)} checks its chains)");
+            await environment.Out.WriteLineAsync($"Inbox:     {inboxDirectory}");
             if (failed > 0)
             {
-                console.MarkupLine($"[red]{failed} check{(failed == 1 ? "" : "s")} failed[/]: see the steps above.");
+                console.MarkupLine($"[red]{failed} source error{(failed == 1 ? "" : "s")}[/]: see the steps above.");
             }
         }
 

@@ -71,8 +71,9 @@ public sealed class DemoWorld : IAsyncDisposable
     public static string Channels() => DemoEpisode.Read("channels.json");
 
     /// <summary>
-    /// The settings the demo's checks run with: Globalping is the demo's, the channel references resolve to the inbox,
-    /// and publishing to a Service Bus the environment may name is turned off (the demo keeps to 127.0.0.1).
+    /// The settings the demo's checks run with, over the environment's: Globalping is the demo's, the channel references
+    /// resolve to the inbox, and a Service Bus or Table Storage the environment may name is not used (the demo keeps to
+    /// 127.0.0.1 and its own directory).
     /// </summary>
     public IReadOnlyDictionary<string, string?> Settings() => new Dictionary<string, string?>
     {
@@ -81,6 +82,9 @@ public sealed class DemoWorld : IAsyncDisposable
         ["ComplianceWatch:Globalping:PollInterval"] = "00:00:00.500",
         ["ComplianceWatch:ServiceBus:ConnectionString"] = "",
         ["ComplianceWatch:Storage:ConnectionString"] = "",
+        // the inbox has no rate limits to respect: pace at 5 requests a second instead of Slack's and GitHub's 1
+        ["ComplianceWatch:Notifications:SlackMinInterval"] = "00:00:00.200",
+        ["ComplianceWatch:Notifications:GitHubMinInterval"] = "00:00:00.200",
         ["DEMO_SLACK_WEBHOOK_URL"] = Inbox.Slack.WebhookUrl.AbsoluteUri,
         ["DEMO_TEAMS_WEBHOOK_URL"] = Inbox.Teams.WebhookUrl.AbsoluteUri,
         ["DEMO_GITHUB_TOKEN"] = GitHubToken,
