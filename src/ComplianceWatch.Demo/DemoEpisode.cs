@@ -51,6 +51,24 @@ public static class DemoEpisode
         return reader.ReadToEnd();
     }
 
+    /// <summary>
+    /// A page or feed of the demo's sites (<c>Episode/site/NAME</c>) as it is at <paramref name="step"/>: each slot
+    /// <c>&lt;!--demo:SLOT--&gt;</c> shows its <c>before</c> text until the page's step in <c>site/changes.json</c>, then its <c>after</c> text.
+    /// </summary>
+    public static string SitePage(string name, int step)
+    {
+        var page = JsonNode.Parse(Read("site/changes.json"))!["pages"]![name]
+            ?? throw new InvalidOperationException($"site/changes.json has no entry for the page '{name}'.");
+        var when = page["step"]!.GetValue<int>() <= step ? "after" : "before";
+        var text = Read("site/" + name);
+        foreach (var (slot, value) in page["slots"]!.AsObject())
+        {
+            text = text.Replace($"<!--demo:{slot}-->", value![when]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        return text;
+    }
+
     /// <summary>The Federal Register documents published by the end of <paramref name="step"/>.</summary>
     public static IReadOnlyList<FakeDocument> FederalRegisterDocuments(int step)
     {

@@ -45,12 +45,10 @@ public sealed class DemoWorld : IAsyncDisposable
     public void Apply(int step)
     {
         Step = step;
-        var after = step >= 1;
-        Site.Set("en/articles/5347006-openai-api-supported-countries-and-territories", Html($"site/supported-countries.{(after ? "after" : "before")}.html"));
-        Site.Set("policies/usage-policies/", Html($"site/usage-policies.{(after ? "after" : "before")}.html"));
-        var offers = step >= 3;
-        Site.Set("zhipu/announcements", Html($"site/zhipu-announcements.{(offers ? "after" : "before")}.html"));
-        Site.Set("qianfan/announcements.rss", new Page { Body = DemoEpisode.Read($"site/qianfan-announcements.{(offers ? "after" : "before")}.rss"), ContentType = "application/rss+xml; charset=utf-8" });
+        Site.Set("en/articles/5347006-openai-api-supported-countries-and-territories", Page.Html(DemoEpisode.SitePage("supported-countries.html", step)));
+        Site.Set("policies/usage-policies/", Page.Html(DemoEpisode.SitePage("usage-policies.html", step)));
+        Site.Set("zhipu/announcements", Page.Html(DemoEpisode.SitePage("zhipu-announcements.html", step)));
+        Site.Set("qianfan/announcements.rss", new Page { Body = DemoEpisode.SitePage("qianfan-announcements.rss", step), ContentType = "application/rss+xml; charset=utf-8" });
         Site.Set("downloadable_consolidated_screening_list/v1/consolidated.json", new Page { Body = DemoEpisode.ScreeningList(step), ContentType = "application/json; charset=utf-8" });
         Globalping.Results = country => DemoEpisode.ProbeResults(country, step);
         foreach (var document in DemoEpisode.FederalRegisterDocuments(step).Where(d => published.Add(d.DocumentNumber)))
@@ -58,8 +56,6 @@ public sealed class DemoWorld : IAsyncDisposable
             FederalRegister.Publish(document);
         }
     }
-
-    private static Page Html(string file) => Page.Html(DemoEpisode.Read(file));
 
     /// <summary>The demo's catalog, pointed at this world (<c>Episode/catalog.json</c> with its placeholders filled).</summary>
     public string Catalog(DateOnly today) => DemoEpisode.Read("catalog.json")
