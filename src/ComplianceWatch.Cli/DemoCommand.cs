@@ -48,6 +48,7 @@ internal static class DemoCommand
         var quiet = parse.GetValue(CliApp.QuietOption);
         var console = environment.CreateConsole(environment.Out);
 
+        using var bypass = LoopbackBypassProxy.Install(); // a proxy the environment names cannot reach the demo's 127.0.0.1
         await using var world = await DemoWorld.StartAsync(inboxDirectory);
         var catalogFile = Path.Combine(folder, "catalog.json");
         var channelsFile = Path.Combine(folder, "channels.json");
@@ -116,7 +117,13 @@ internal static class DemoCommand
             await environment.Out.WriteLineAsync($"Inbox:     {inboxDirectory}");
             if (failed > 0)
             {
-                console.MarkupLine($"[red]{failed} source error{(failed == 1 ? "" : "s")}[/]: see the steps above.");
+                var errorConsole = environment.CreateConsole(environment.Error);
+                foreach (var (step, error) in steps.SelectMany(s => s.Errors.Select(e => (s.Step, e))).Take(quiet ? 20 : 0))
+                {
+                    errorConsole.MarkupLine($"[red]step {step}[/]: {Markup.Escape(error.SourceId)}: {Markup.Escape(error.Category)}: {Markup.Escape(error.Message)}");
+                }
+
+                errorConsole.MarkupLine($"[red]{failed} source error{(failed == 1 ? "" : "s")}[/]{(quiet ? "" : ": see the steps above")}; the demo's checks should all succeed, so this is a bug or something in the environment (a setting of ComplianceWatch__… or a firewall on 127.0.0.1).");
             }
         }
 

@@ -6,9 +6,9 @@ using ComplianceWatch.Testing;
 namespace ComplianceWatch.Cli.Tests;
 
 /// <summary>
-/// <c>compliancewatch demo</c> run once as a real process, with output redirected and no <c>--state</c> (so its state
-/// goes to a new directory under the temp folder, here pointed inside the test's own directory), and what it leaves:
-/// the store that <c>audit</c> and <c>serve</c> read, and the inbox's files.
+/// <c>compliancewatch demo</c> run once as a real process, with output redirected, no <c>--state</c> (so its state goes
+/// to a new directory under the temp folder, here pointed inside the test's own directory) and a proxy in the
+/// environment; and what it leaves: the store that <c>audit</c> and <c>serve</c> read, and the inbox's files.
 /// </summary>
 public sealed class DemoRun : IAsyncLifetime
 {
@@ -35,7 +35,13 @@ public sealed class DemoRun : IAsyncLifetime
     {
         Directory.CreateDirectory(WorkingDirectory);
         Directory.CreateDirectory(Temp);
-        Result = await CliRunner.RunProcessAsync(new Dictionary<string, string> { ["TMPDIR"] = Temp, ["TEMP"] = Temp, ["TMP"] = Temp }, WorkingDirectory, "demo");
+        // a proxy in the environment (here one that answers nothing) must not stand between the demo and its 127.0.0.1
+        var environment = new Dictionary<string, string>
+        {
+            ["TMPDIR"] = Temp, ["TEMP"] = Temp, ["TMP"] = Temp,
+            ["HTTP_PROXY"] = "http://127.0.0.1:9", ["HTTPS_PROXY"] = "http://127.0.0.1:9",
+        };
+        Result = await CliRunner.RunProcessAsync(environment, WorkingDirectory, "demo");
         var serve = Result.Out.Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(l => l.StartsWith("Dashboard: compliancewatch serve --state ", StringComparison.Ordinal));
         if (Result.ExitCode != 0 || serve is null)
         {
