@@ -25,7 +25,7 @@ internal static class DemoCommand
 
     public static Command Create(CliEnvironment environment)
     {
-        var command = new Command("demo", "An offline tour: replays the 2024 episode (OpenAI's regional block, China/Hong Kong geo-blocking, vendors' migration offers, 31 CFR 850, an Entity List addition) on 127.0.0.1 through the real pipeline, delivering to a local Slack/Teams/GitHub inbox");
+        var command = new Command("demo", "An offline tour: replays the 2024 episode (OpenAI's regional block, China/Hong Kong geo-blocking, vendors' migration offers, 31 CFR 850, an Entity List addition) on 127.0.0.1 through the real pipeline, delivering to a local Slack/Teams/GitHub inbox. Its state goes to --state DIR (a new or empty directory) or else to a new temp directory, never to .compliancewatch/; it brings its own catalog and channels");
         command.SetAction((parse, cancellationToken) => RunAsync(parse, environment, cancellationToken));
         return command;
     }

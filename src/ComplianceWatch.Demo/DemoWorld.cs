@@ -30,7 +30,7 @@ public sealed class DemoWorld : IAsyncDisposable
     /// <summary>The step the world is at (-1 before the first <see cref="Apply"/>).</summary>
     public int Step { get; private set; } = -1;
 
-    /// <summary>Starts every server; the inbox writes each request it receives under <paramref name="inboxDirectory"/>.</summary>
+    /// <summary>Starts every server; the inbox keeps each request it receives, and writes them under <paramref name="inboxDirectory"/> when collected.</summary>
     public static async Task<DemoWorld> StartAsync(string inboxDirectory)
     {
         var site = await LoopbackServer.StartAsync();
