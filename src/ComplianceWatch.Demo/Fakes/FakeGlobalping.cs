@@ -3,12 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace ComplianceWatch.Demo.Fakes;
 
@@ -67,15 +62,9 @@ public sealed class FakeGlobalping : IAsyncDisposable
 
     public static async Task<FakeGlobalping> StartAsync(TimeProvider? clock = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var fake = new FakeGlobalping(app, clock ?? TimeProvider.System);
-        app.Run(fake.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake.Endpoint = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
+        FakeGlobalping? fake = null;
+        var (app, url) = await LoopbackHost.StartAsync(context => fake!.HandleAsync(context)); // nobody knows the URL before it returns
+        fake = new FakeGlobalping(app, clock ?? TimeProvider.System) { Endpoint = url };
         return fake;
     }
 
