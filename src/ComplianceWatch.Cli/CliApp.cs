@@ -140,6 +140,7 @@ public static class CliApp
         root.Subcommands.Add(AuditCommand.Create(environment));
         root.Subcommands.Add(NotifyCommand.Create(environment));
         root.Subcommands.Add(ServeCommand.Create(environment));
+        root.Subcommands.Add(DemoCommand.Create(environment));
         return root;
     }
 

@@ -299,7 +299,7 @@ public sealed class AuditApiTests : IAsyncLifetime
     [Fact]
     public async Task Sources_ShowLastCheckVerdictAndHealth()
     {
-        scenario.Server.Set("gamma", new ComplianceWatch.Testing.Page { Status = 404, Body = "gone" });
+        scenario.Server.Set("gamma", new ComplianceWatch.Demo.Fakes.Page { Status = 404, Body = "gone" });
         await AuditAsync(null);
         var sources = Http.Json(await api.ListSourcesAsync(Http.Get("/api/sources"), default)).GetProperty("sources").EnumerateArray()
             .ToDictionary(s => s.GetProperty("id").GetString()!);

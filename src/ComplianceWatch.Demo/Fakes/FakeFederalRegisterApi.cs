@@ -3,14 +3,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
-namespace ComplianceWatch.Testing;
+namespace ComplianceWatch.Demo.Fakes;
 
 public sealed record FakeAgency(string Name, string Slug, int Id, int? ParentId = null)
 {
@@ -73,15 +68,9 @@ public sealed class FakeFederalRegisterApi : IAsyncDisposable
 
     public static async Task<FakeFederalRegisterApi> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var api = new FakeFederalRegisterApi(app);
-        app.Run(api.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        api.BaseUrl = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
+        FakeFederalRegisterApi? api = null;
+        var (app, url) = await LoopbackHost.StartAsync(context => api!.HandleAsync(context)); // nobody knows the URL before it returns
+        api = new FakeFederalRegisterApi(app) { BaseUrl = url };
         return api;
     }
 

@@ -3,17 +3,19 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
-namespace ComplianceWatch.Testing;
+namespace ComplianceWatch.Demo.Fakes;
 
 /// <summary>A request a fake sink received, with the (possibly fake) time it arrived.</summary>
-public sealed record SinkRequest(string Method, string Path, string Query, string Body, DateTimeOffset At, int Status);
+public sealed record SinkRequest(string Method, string Path, string Query, string Body, DateTimeOffset At, int Status)
+{
+    /// <summary>The request's headers as sent.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The sink's answer body.</summary>
+    public string Answer { get; init; } = "";
+}
 
 /// <summary>A scripted answer for the next request(s) of a fake sink.</summary>
 public sealed record ScriptedAnswer(int Status, string Body = "", IReadOnlyDictionary<string, string>? Headers = null, string ContentType = "text/plain; charset=utf-8");
@@ -38,14 +40,8 @@ public abstract class FakeSink : IAsyncDisposable
 
     protected async Task StartServerAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
-        app = builder.Build();
-        app.Run(HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseUrl = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
+        (app, var url) = await LoopbackHost.StartAsync(HandleAsync);
+        BaseUrl = url;
     }
 
     protected virtual bool IsScriptable(HttpRequest request) => true;
@@ -67,7 +63,11 @@ public abstract class FakeSink : IAsyncDisposable
             answer = await AnswerAsync(context.Request, body);
         }
 
-        requests.Enqueue(new SinkRequest(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? "", body, at, answer.Status));
+        requests.Enqueue(new SinkRequest(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? "", body, at, answer.Status)
+        {
+            Headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            Answer = answer.Body,
+        });
         context.Response.StatusCode = answer.Status;
         foreach (var (name, value) in answer.Headers ?? new Dictionary<string, string>())
         {

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace ComplianceWatch.Testing;
+namespace ComplianceWatch.Demo.Fakes;
 
 /// <summary>A list entry for the fakes: serialized in the Consolidated Screening List's JSON shape or OFAC's SDN XML.</summary>
 public sealed record ListEntry(string Id, string Name, string[]? AltNames = null, string Source = ScreeningLists.EntityList,
@@ -16,7 +16,7 @@ public static class ScreeningLists
 
     public static JsonObject CslEntry(ListEntry e) => new()
     {
-        ["addresses"] = new JsonArray(new JsonObject { ["address"] = "No. 1 Example Road", ["city"] = "Beijing", ["country"] = e.Country, ["postal_code"] = null, ["state"] = null }),
+        ["addresses"] = new JsonArray(new JsonObject { ["address"] = "No. 1 Example Road", ["city"] = e.Country == "HK" ? "Hong Kong" : "Beijing", ["country"] = e.Country, ["postal_code"] = null, ["state"] = null }),
         ["alt_names"] = new JsonArray((e.AltNames ?? []).Select(a => (JsonNode)JsonValue.Create(a)!).ToArray()),
         ["call_sign"] = null,
         ["citizenships"] = new JsonArray(),

@@ -2,14 +2,9 @@ using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
-namespace ComplianceWatch.Testing;
+namespace ComplianceWatch.Demo.Fakes;
 
 /// <summary>What a route of the <see cref="LoopbackServer"/> answers.</summary>
 public sealed record Page
@@ -60,21 +55,9 @@ public sealed class LoopbackServer : IAsyncDisposable
     /// <summary>Starts the server; with <paramref name="certificate"/> it speaks HTTPS with that certificate.</summary>
     public static async Task<LoopbackServer> StartAsync(System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0, listen =>
-        {
-            if (certificate is not null)
-            {
-                listen.UseHttps(certificate);
-            }
-        }));
-        var app = builder.Build();
-        var server = new LoopbackServer(app);
-        app.Run(server.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseUrl = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal) + "/");
+        LoopbackServer? server = null;
+        var (app, url) = await LoopbackHost.StartAsync(context => server!.HandleAsync(context), certificate); // nobody knows the URL before it returns
+        server = new LoopbackServer(app) { BaseUrl = url };
         return server;
     }
 

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 
-namespace ComplianceWatch.Testing;
+namespace ComplianceWatch.Demo.Fakes;
 
 /// <summary>An issue of the <see cref="FakeGitHub"/>.</summary>
 public sealed class FakeIssue

@@ -3,14 +3,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
-namespace ComplianceWatch.Testing;
+namespace ComplianceWatch.Demo.Fakes;
 
 /// <summary>One request the fake Globalping API received, with the time on the test's clock.</summary>
 public sealed record GlobalpingRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, string Body, DateTimeOffset Time)
@@ -67,25 +62,35 @@ public sealed class FakeGlobalping : IAsyncDisposable
 
     public static async Task<FakeGlobalping> StartAsync(TimeProvider? clock = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var fake = new FakeGlobalping(app, clock ?? TimeProvider.System);
-        app.Run(fake.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake.Endpoint = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
+        FakeGlobalping? fake = null;
+        var (app, url) = await LoopbackHost.StartAsync(context => fake!.HandleAsync(context)); // nobody knows the URL before it returns
+        fake = new FakeGlobalping(app, clock ?? TimeProvider.System) { Endpoint = url };
         return fake;
     }
 
-    /// <summary>A probe's identity in a result.</summary>
-    public static JsonObject Probe(string country, string city = "Somewhere", int asn = 64500, string network = "Example Networks Ltd") => new()
+    private sealed record Place(string Continent, string Region, string City, int Asn, string Network, double Latitude, double Longitude, string? State = null);
+
+    /// <summary>Where the probes of a few countries sit (Globalping reports continent, region, city, ASN and network per probe).</summary>
+    private static readonly Dictionary<string, Place> Places = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["continent"] = "AS", ["region"] = "Eastern Asia", ["country"] = country, ["state"] = null, ["city"] = city,
-        ["asn"] = asn, ["network"] = network, ["latitude"] = 22.28, ["longitude"] = 114.16,
-        ["tags"] = new JsonArray("eyeball-network"), ["resolvers"] = new JsonArray("private"),
+        ["CN"] = new("AS", "Eastern Asia", "Shanghai", 4812, "China Telecom (Group)", 31.22, 121.46),
+        ["HK"] = new("AS", "Eastern Asia", "Hong Kong", 9304, "HGC Global Communications Limited", 22.28, 114.16),
+        ["US"] = new("NA", "Northern America", "Ashburn", 14618, "Amazon.com, Inc.", 39.04, -77.49, "VA"),
     };
+
+    private static readonly Place Elsewhere = new("AS", "Eastern Asia", "Somewhere", 64500, "Example Networks Ltd", 22.28, 114.16);
+
+    /// <summary>A probe's identity in a result.</summary>
+    public static JsonObject Probe(string country)
+    {
+        var place = Places.GetValueOrDefault(country) ?? Elsewhere;
+        return new JsonObject
+        {
+            ["continent"] = place.Continent, ["region"] = place.Region, ["country"] = country, ["state"] = place.State, ["city"] = place.City,
+            ["asn"] = place.Asn, ["network"] = place.Network, ["latitude"] = place.Latitude, ["longitude"] = place.Longitude,
+            ["tags"] = new JsonArray("eyeball-network"), ["resolvers"] = new JsonArray("private"),
+        };
+    }
 
     /// <summary>A finished HTTP test (the shape of <c>FinishedHttpTestResult</c>).</summary>
     public static JsonObject Http(string country, int status, string body, IReadOnlyDictionary<string, string>? headers = null, string resolvedAddress = "104.18.33.45", bool authorized = true, string subject = "api.openai.com")
