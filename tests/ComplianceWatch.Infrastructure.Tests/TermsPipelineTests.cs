@@ -422,6 +422,25 @@ public class TermsPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OneWordEditInALongParagraph_EventNamesTheOneChangedSentence()
+    {
+        static string Page(string word) => "<html><body><main><h1>Terms of Use</h1><p>" + string.Join(' ', Enumerable.Range(1, 14).Select(i => i == 9
+            ? $"You must not use the Services to develop models that compete with us, except where {word} by applicable law."
+            : $"Clause {i} of these terms explains how we process the information you give us, why we keep it and for how long.")) + "</p></main></body></html>";
+        server.Set("terms", Page("permitted"));
+        await host.CheckAsync(TextCatalog());
+        server.Set("terms", Page("required"));
+
+        var change = Assert.Single((await host.CheckAsync(TextCatalog())).Changes);
+        var diff = change.Data.Diff!;
+        Assert.True(Assert.Single(diff.Added).Length > 1_500);
+        Assert.Equal(["You must not use the Services to develop models that compete with us, except where required by applicable law."], diff.Sentences!.Added);
+        Assert.Equal(["You must not use the Services to develop models that compete with us, except where permitted by applicable law."], diff.Sentences.Removed);
+        var json = System.Text.Json.JsonSerializer.Serialize(change, ComplianceWatch.Core.JsonDefaults.Options);
+        Assert.Contains("\"sentences\":{\"added\":[\"You must not", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ABAB_IsTwoChangesWithDistinctIds()
     {
         var pageB = Page1.Replace("<li>China</li>", "", StringComparison.Ordinal);

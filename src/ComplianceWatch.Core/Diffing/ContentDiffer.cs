@@ -74,6 +74,14 @@ public static class ContentDiffer
         return (added, removed);
     }
 
+    /// <summary>
+    /// Whether <c>diff.sentences</c> names the change more precisely than the changed lines (a one-word edit in a long
+    /// paragraph), rather than repeating them: then summaries and messages show the sentences.
+    /// </summary>
+    public static bool SentencesSayMore(ContentDiff? diff) =>
+        diff?.Sentences is { } s && s.Added.Count + s.Removed.Count > 0
+        && !(s.Added.SequenceEqual(diff.Added, StringComparer.Ordinal) && s.Removed.SequenceEqual(diff.Removed, StringComparer.Ordinal));
+
     /// <summary>Entries are compared as sets: order does not matter, only membership.</summary>
     public static ContentDiff DiffSet(string previous, string current)
     {

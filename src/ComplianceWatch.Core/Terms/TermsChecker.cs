@@ -232,9 +232,11 @@ public sealed class TermsChecker(IContentFetcher fetcher, IStateStore store, Tim
             return $"{verb}: {shown}{more}";
         }
 
+        // a one-word edit in a long paragraph is named by its sentence, not by the paragraph's first 120 characters
+        var (removed, added) = ContentDiffer.SentencesSayMore(diff) ? (diff.Sentences!.Removed, diff.Sentences.Added) : (diff.Removed, diff.Added);
         var parts = new List<string>();
-        if (diff.Removed.Count > 0) { parts.Add(Part("removed", diff.Removed)); }
-        if (diff.Added.Count > 0) { parts.Add(Part("added", diff.Added)); }
+        if (removed.Count > 0) { parts.Add(Part("removed", removed)); }
+        if (added.Count > 0) { parts.Add(Part("added", added)); }
         if (parts.Count == 0) { parts.Add("lines reordered"); }
         return $"{source.Title}: {string.Join("; ", parts)}";
     }
