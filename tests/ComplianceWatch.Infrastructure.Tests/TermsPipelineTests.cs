@@ -441,6 +441,34 @@ public class TermsPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SnapshotOfThePreviousNormalizerVersion_GluedWords_IsARulesUpdateNotAChange()
+    {
+        // what version 2 recorded for spans laid out as blocks: the words glued at the element boundary
+        const string Page = "<html><body><main><span class='a'>Llama API Terms.</span><span class='b'>Prohibited Uses</span></main></body></html>";
+        var version2Hash = ComplianceWatch.Core.Hashing.Sha256(System.Text.Json.JsonSerializer.Serialize(new
+        {
+            select = new[] { "main" }, remove = Array.Empty<string>(), ignore = Array.Empty<string>(), extract = "text", normalizer = 2,
+        }));
+        await host.Store.CommitAsync(new SourceCommit
+        {
+            SourceId = "test-terms",
+            ExpectedToken = null,
+            Health = SourceHealth.Healthy,
+            Snapshot = new Snapshot
+            {
+                ContentHash = ComplianceWatch.Core.Hashing.Sha256("Llama API Terms.Prohibited Uses"), Content = "Llama API Terms.Prohibited Uses",
+                RulesHash = version2Hash, Url = server.Url("terms").ToString(), CapturedAt = DateTimeOffset.UnixEpoch, Version = 1,
+            },
+        });
+        server.Set("terms", Page);
+
+        var report = await host.CheckAsync(Catalogs.Terms(server.Url("terms"), select: "main"));
+        Assert.Empty(report.Changes);
+        Assert.Equal(CheckOutcome.RulesUpdated, report.Results[0].Outcome);
+        Assert.Equal("Llama API Terms.\nProhibited Uses", (await host.Store.GetAsync("test-terms")).Snapshot!.Content);
+    }
+
+    [Fact]
     public async Task ABAB_IsTwoChangesWithDistinctIds()
     {
         var pageB = Page1.Replace("<li>China</li>", "", StringComparison.Ordinal);
