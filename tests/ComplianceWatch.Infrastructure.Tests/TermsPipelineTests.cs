@@ -364,6 +364,18 @@ public class TermsPipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ShortDocumentSayingAServiceIsUnavailable_IsAChangeNotAnErrorPage()
+    {
+        server.Set("terms", "<html><body><main><h1>Availability</h1><p>Service available in Hong Kong.</p></main></body></html>");
+        await host.CheckAsync(TextCatalog());
+        server.Set("terms", "<html><body><main><h1>Availability</h1><p>Service unavailable in Hong Kong.</p></main></body></html>");
+
+        var report = await host.CheckAsync(TextCatalog());
+        Assert.Empty(report.Errors);
+        Assert.Equal(["Service unavailable in Hong Kong."], Assert.Single(report.Changes).Data.Diff!.Added);
+    }
+
+    [Fact]
     public async Task ErrorPageOnTheFirstCheck_IsUnavailableAndRecordsNoBaseline()
     {
         server.Set("terms", RealPageShapes.MetaErrorPage);
