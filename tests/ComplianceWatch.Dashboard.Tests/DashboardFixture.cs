@@ -22,7 +22,7 @@ public sealed class DashboardFixture : IAsyncLifetime
     private const string MissingKey = """{"error":{"message":"You didn't provide an API key.","type":"invalid_request_error","param":null,"code":null}}""";
     private const string Unsupported = """{"error":{"code":"unsupported_country_region_territory","message":"Country, region, or territory not supported","param":null,"type":"request_forbidden"}}""";
     private const string Countries = "<html><body><main><h1>Supported countries</h1><ul><li>France</li><li>China</li><li>Japan</li></ul></main></body></html>";
-    private const string Terms = "<html><body><main><h1>Usage policy</h1><p>Do not use the service for surveillance.</p><p>Service is offered worldwide.</p></main></body></html>";
+    private const string Terms = "<html><body><main><h1>Usage policy</h1><p>Do not use the service for surveillance.</p><p>Service is offered worldwide. Accounts are personal and may not be shared.</p></main></body></html>";
 
     private readonly TempDirectory directory = new();
     private LoopbackServer provider = null!;

@@ -78,8 +78,15 @@ public sealed class DashboardTests(DashboardFixture fixture) : IClassFixture<Das
         var policy = page.Locator($"#timeline > li[data-change-id='{fixture.ChangeIds["anthropic-usage-policy"]}']");
         await policy.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Show diff and evidence" }).ClickAsync();
         await policy.Locator("li.added").First.WaitForAsync();
-        Assert.Equal(["Service is not offered in China, Russia or Iran."], await policy.Locator("li.added").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.line)"));
-        Assert.Equal(["Service is offered worldwide."], await policy.Locator("li.removed").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.line)"));
+        Assert.Equal(["Service is not offered in China, Russia or Iran. Accounts are personal and may not be shared."],
+            await policy.Locator(".diff:not(.sentences) li.added").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.line)"));
+
+        // the changed sentence of the paragraph, its changed words marked
+        var sentences = policy.Locator(".diff.sentences[role=group]");
+        Assert.Equal(["Service is not offered in China, Russia or Iran."], await sentences.Locator("li.added").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.line)"));
+        Assert.Equal(["Service is offered worldwide."], await sentences.Locator("li.removed").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.line)"));
+        Assert.Equal(["not", "in", "China,", "Russia", "or", "Iran."], await sentences.Locator("li.added ins").AllTextContentsAsync());
+        Assert.Equal(["worldwide."], await sentences.Locator("li.removed del").AllTextContentsAsync());
 
         Directory.CreateDirectory(Docs);
         await policy.ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(Docs, "dashboard-diff.png") });

@@ -37,6 +37,38 @@ public sealed class NotificationPayloadTests
     }
 
     [Fact]
+    public void ParagraphEdit_ShowsTheChangedSentencesInSlackTeamsAndGitHub()
+    {
+        var evt = SampleEvents.TermsParagraphEdit();
+        const string Before = "except where permitted by applicable law.";
+        const string After = "except where required by applicable law.";
+
+        var slack = SlackMessageBuilder.Build(Single("slack", evt), Options).ToJsonString(JsonDefaults.Indented);
+        Golden.Match("slack-sentences.json", slack);
+        Assert.Contains("*Removed sentences* (1)", slack, StringComparison.Ordinal);
+        Assert.Contains(After, slack, StringComparison.Ordinal);
+
+        var teams = Pretty(TeamsCardBuilder.Build(Single("teams", evt), Options));
+        Golden.Match("teams-sentences.json", teams);
+        Assert.Contains("Added sentences (1)", teams, StringComparison.Ordinal);
+        Assert.Contains(Before, teams, StringComparison.Ordinal);
+
+        var github = GitHubIssueBuilder.Body(Item(evt), Options);
+        Golden.Match("github-sentences.md", github);
+        Assert.Contains("Changed sentences:\n\n```diff\n- You must not use the Services to develop models that compete with us, " + Before + "\n+ You must not use the Services to develop models that compete with us, " + After + "\n```", github, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OneLineChange_ShowsTheLinesOnce_WhenTheSentencesAreTheLines()
+    {
+        var evt = SampleEvents.Terms();
+        evt = evt with { Data = evt.Data with { Diff = evt.Data.Diff! with { Sentences = new SentenceDiff(["Vietnam"], ["China"]) } } };
+        var slack = SlackMessageBuilder.Build(Single("slack", evt, "affects ml-platform: OpenAI"), Options).ToJsonString(JsonDefaults.Indented);
+        Golden.Match("slack-change.json", slack);
+        Assert.DoesNotContain("Changed sentences", GitHubIssueBuilder.Body(Item(evt), Options), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Slack_Digest_MatchesGolden_AndStaysWithinBlockAndSectionLimits()
     {
         var items = Enumerable.Range(1, 20).Select(i => Item(SampleEvents.Terms(id: $"e{i:D2}", summary: new string('x', 5000)))).ToArray();

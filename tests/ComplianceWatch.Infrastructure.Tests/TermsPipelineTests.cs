@@ -283,6 +283,203 @@ public class TermsPipelineTests : IAsyncLifetime
         Assert.Single((await host.CheckAsync(TextCatalog("main ul"))).Changes);
     }
 
+    private string RootCatalog(string select = "#root") => Catalogs.Terms(server.Url("terms"), select: select);
+
+    private static int TermsChanges(CheckReport report) => report.Changes.Count(c => c.Type == ChangeEventTypes.TermsChanged);
+
+    [Fact]
+    public async Task DocumentAndErrorPageAlternatingSixTimes_RaisesNoChangeEvent()
+    {
+        var document = RealPageShapes.MetaPolicyDocument();
+        server.Set("terms", document);
+        await host.CheckAsync(RootCatalog());
+
+        var reports = new List<CheckReport>();
+        for (var flip = 0; flip < 6; flip++)
+        {
+            server.Set("terms", flip % 2 == 0 ? (flip % 4 == 0 ? RealPageShapes.MetaErrorPage : RealPageShapes.MetaUnexpectedError) : document);
+            reports.Add(await host.CheckAsync(RootCatalog()));
+        }
+
+        Assert.All(reports, r => Assert.Empty(r.Changes));
+        Assert.All(reports.Where((_, i) => i % 2 == 0), r => Assert.Equal(ErrorCategories.Unavailable, Assert.Single(r.Errors).Category));
+        Assert.All(reports.Where((_, i) => i % 2 == 1), r => Assert.Empty(r.Errors));
+        var history = await host.Store.QueryHistoryAsync(new HistoryQuery());
+        Assert.Equal(HistoryEntryType.Baseline, Assert.Single(history).Type);
+    }
+
+    [Fact]
+    public async Task ErrorPageHeldKChecks_RaisesExactlyOneHealthEventAndNoTermsChange()
+    {
+        server.Set("terms", RealPageShapes.MetaPolicyDocument());
+        await host.CheckAsync(RootCatalog());
+        var baseline = (await host.Store.GetAsync("test-terms")).Snapshot!;
+
+        server.Set("terms", RealPageShapes.MetaErrorPage);
+        var reports = new List<CheckReport>();
+        for (var i = 0; i < 5; i++) // K = 3 (settings.confirmations and the health threshold), held beyond it
+        {
+            reports.Add(await host.CheckAsync(RootCatalog()));
+        }
+
+        var events = reports.SelectMany(r => r.Changes).ToArray();
+        var health = Assert.Single(events);
+        Assert.Equal(ChangeEventTypes.HealthChanged, health.Type);
+        Assert.Equal("stopped", health.Data.Health);
+        Assert.Equal(ErrorCategories.Unavailable, health.Data.ErrorCategory);
+        Assert.Single(reports[2].Changes);
+        Assert.Equal(baseline.ContentHash, (await host.Store.GetAsync("test-terms")).Snapshot!.ContentHash);
+
+        server.Set("terms", RealPageShapes.MetaPolicyDocument());
+        var back = await host.CheckAsync(RootCatalog());
+        Assert.Equal(0, TermsChanges(back)); // the document's return is no change, only "tracking resumed"
+        Assert.Equal("resumed", Assert.Single(back.Changes).Data.Health);
+    }
+
+    public static TheoryData<string, string, string> Soft404s => new()
+    {
+        { "meta, this page isn't available", "#root", RealPageShapes.MetaErrorPage },
+        { "meta, an unexpected error", "#root", RealPageShapes.MetaUnexpectedError },
+        { "chinese, page does not exist", ".Policy", RealPageShapes.ChineseSoft404 },
+        { "english page not found in the selection", ".Policy", "<html><body><div class=\"Policy\"><h1>Page not found</h1><p>Try the home page.</p></div></body></html>" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Soft404s))]
+    public async Task Soft404_IsUnavailableAndKeepsBaseline(string shape, string select, string errorPage)
+    {
+        var document = select == "#root" ? RealPageShapes.MetaPolicyDocument()
+            : "<html><body><div class=\"Policy\">" + string.Concat(Enumerable.Repeat("<p>我们非常重视您的隐私保护和个人信息保护。本隐私政策适用于您通过任何方式使用我们的产品和服务。</p>", 12)) + "</div></body></html>";
+        server.Set("terms", document);
+        await host.CheckAsync(RootCatalog(select));
+        var baseline = (await host.Store.GetAsync("test-terms")).Snapshot!;
+
+        server.Set("terms", errorPage);
+        var report = await host.CheckAsync(RootCatalog(select));
+        Assert.Empty(report.Changes);
+        var error = Assert.Single(report.Errors);
+        Assert.True(error.Category == ErrorCategories.Unavailable, $"{shape}: {error.Category} {error.Message}");
+        Assert.Contains("error page", error.Message, StringComparison.Ordinal);
+        Assert.Equal(baseline.ContentHash, (await host.Store.GetAsync("test-terms")).Snapshot!.ContentHash);
+    }
+
+    [Fact]
+    public async Task ShortDocumentSayingAServiceIsUnavailable_IsAChangeNotAnErrorPage()
+    {
+        server.Set("terms", "<html><body><main><h1>Availability</h1><p>Service available in Hong Kong.</p></main></body></html>");
+        await host.CheckAsync(TextCatalog());
+        server.Set("terms", "<html><body><main><h1>Availability</h1><p>Service unavailable in Hong Kong.</p></main></body></html>");
+
+        var report = await host.CheckAsync(TextCatalog());
+        Assert.Empty(report.Errors);
+        Assert.Equal(["Service unavailable in Hong Kong."], Assert.Single(report.Changes).Data.Diff!.Added);
+    }
+
+    [Fact]
+    public async Task ErrorPageOnTheFirstCheck_IsUnavailableAndRecordsNoBaseline()
+    {
+        server.Set("terms", RealPageShapes.MetaErrorPage);
+        var report = await host.CheckAsync(RootCatalog());
+        Assert.Equal(ErrorCategories.Unavailable, Assert.Single(report.Errors).Category);
+        Assert.Null((await host.Store.GetAsync("test-terms")).Snapshot);
+    }
+
+    [Fact]
+    public async Task RealShrinkHeldKChecks_IsExactlyOneChange()
+    {
+        server.Set("terms", RealPageShapes.MetaPolicyDocument(paragraphs: 6));
+        await host.CheckAsync(RootCatalog());
+        var shrunk = RealPageShapes.MetaPolicyDocument(paragraphs: 1);
+        server.Set("terms", shrunk);
+
+        var reports = new List<CheckReport>();
+        for (var i = 0; i < 5; i++)
+        {
+            reports.Add(await host.CheckAsync(RootCatalog()));
+        }
+
+        Assert.Equal(1, reports.Sum(TermsChanges));
+        Assert.Equal(0, TermsChanges(reports[0]));
+        Assert.Equal(ErrorCategories.Unavailable, Assert.Single(reports[0].Errors).Category);
+        Assert.Contains("lost most of its text", reports[0].Errors[0].Message, StringComparison.Ordinal);
+        Assert.Equal(ErrorCategories.Unavailable, Assert.Single(reports[1].Errors).Category);
+        var change = Assert.Single(reports[2].Changes); // the K-th check (settings.confirmations = 3) with the same short text
+        Assert.Equal(ChangeEventTypes.TermsChanged, change.Type);
+        Assert.Equal(5, change.Data.Diff!.Removed.Count);
+        Assert.Empty(reports[2].Errors);
+        Assert.All(reports.Skip(3), r => Assert.Empty(r.Changes));
+        var state = await host.Store.GetAsync("test-terms");
+        Assert.Equal(0, state.Health.ConsecutiveFailures);
+        Assert.Null(state.Health.PendingShrinkHash);
+    }
+
+    [Fact]
+    public async Task ShrinkInterruptedByTheDocument_StartsCountingAgain()
+    {
+        var document = RealPageShapes.MetaPolicyDocument(paragraphs: 6);
+        var shrunk = RealPageShapes.MetaPolicyDocument(paragraphs: 1);
+        server.Set("terms", document);
+        await host.CheckAsync(RootCatalog());
+        var reports = new List<CheckReport>();
+        foreach (var page in new[] { shrunk, shrunk, document, shrunk, shrunk })
+        {
+            server.Set("terms", page);
+            reports.Add(await host.CheckAsync(RootCatalog()));
+        }
+
+        Assert.All(reports, r => Assert.Empty(r.Changes));
+        var state = await host.Store.GetAsync("test-terms");
+        Assert.Equal(2, state.Health.PendingShrinkSeen); // kept in the store between checks
+        Assert.NotNull(state.Health.PendingShrinkHash);
+    }
+
+    [Fact]
+    public async Task OneWordEditInALongParagraph_EventNamesTheOneChangedSentence()
+    {
+        static string Page(string word) => "<html><body><main><h1>Terms of Use</h1><p>" + string.Join(' ', Enumerable.Range(1, 14).Select(i => i == 9
+            ? $"You must not use the Services to develop models that compete with us, except where {word} by applicable law."
+            : $"Clause {i} of these terms explains how we process the information you give us, why we keep it and for how long.")) + "</p></main></body></html>";
+        server.Set("terms", Page("permitted"));
+        await host.CheckAsync(TextCatalog());
+        server.Set("terms", Page("required"));
+
+        var change = Assert.Single((await host.CheckAsync(TextCatalog())).Changes);
+        var diff = change.Data.Diff!;
+        Assert.True(Assert.Single(diff.Added).Length > 1_500);
+        Assert.Equal(["You must not use the Services to develop models that compete with us, except where required by applicable law."], diff.Sentences!.Added);
+        Assert.Equal(["You must not use the Services to develop models that compete with us, except where permitted by applicable law."], diff.Sentences.Removed);
+        var json = System.Text.Json.JsonSerializer.Serialize(change, ComplianceWatch.Core.JsonDefaults.Options);
+        Assert.Contains("\"sentences\":{\"added\":[\"You must not", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SnapshotOfThePreviousNormalizerVersion_GluedWords_IsARulesUpdateNotAChange()
+    {
+        // what version 2 recorded for spans laid out as blocks: the words glued at the element boundary
+        const string Page = "<html><body><main><span class='a'>Llama API Terms.</span><span class='b'>Prohibited Uses</span></main></body></html>";
+        var version2Hash = ComplianceWatch.Core.Hashing.Sha256(System.Text.Json.JsonSerializer.Serialize(new
+        {
+            select = new[] { "main" }, remove = Array.Empty<string>(), ignore = Array.Empty<string>(), extract = "text", normalizer = 2,
+        }));
+        await host.Store.CommitAsync(new SourceCommit
+        {
+            SourceId = "test-terms",
+            ExpectedToken = null,
+            Health = SourceHealth.Healthy,
+            Snapshot = new Snapshot
+            {
+                ContentHash = ComplianceWatch.Core.Hashing.Sha256("Llama API Terms.Prohibited Uses"), Content = "Llama API Terms.Prohibited Uses",
+                RulesHash = version2Hash, Url = server.Url("terms").ToString(), CapturedAt = DateTimeOffset.UnixEpoch, Version = 1,
+            },
+        });
+        server.Set("terms", Page);
+
+        var report = await host.CheckAsync(Catalogs.Terms(server.Url("terms"), select: "main"));
+        Assert.Empty(report.Changes);
+        Assert.Equal(CheckOutcome.RulesUpdated, report.Results[0].Outcome);
+        Assert.Equal("Llama API Terms.\nProhibited Uses", (await host.Store.GetAsync("test-terms")).Snapshot!.Content);
+    }
+
     [Fact]
     public async Task ABAB_IsTwoChangesWithDistinctIds()
     {

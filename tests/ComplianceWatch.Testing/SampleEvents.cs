@@ -36,6 +36,33 @@ public static class SampleEvents
         },
     };
 
+    /// <summary>A one-word edit in a long paragraph, as the terms checker reports it: the paragraph removed and added, and the one changed sentence.</summary>
+    public static ChangeEvent TermsParagraphEdit(string id = "e2")
+    {
+        static string Paragraph(string word) =>
+            "Clause 1 of these terms explains how we process the information you give us. Clause 2 explains why we keep it and for how long. " +
+            $"You must not use the Services to develop models that compete with us, except where {word} by applicable law. " +
+            "Clause 4 explains how you can ask us to delete it.";
+        var removed = Paragraph("permitted");
+        var added = Paragraph("required");
+        return Terms(id: id, sourceId: "openai-terms-of-use", severity: Severity.Warning,
+            summary: $"OpenAI terms of use: removed: \"{removed[..119]}…\"; added: \"{added[..119]}…\"",
+            added: [added], removed: [removed], unified: $"--- previous\n+++ current\n@@ -1,2 +1,2 @@\n Terms of Use\n-{removed}\n+{added}\n") is var evt
+            ? evt with
+            {
+                Data = evt.Data with
+                {
+                    Diff = evt.Data.Diff! with
+                    {
+                        Sentences = new SentenceDiff(
+                            ["You must not use the Services to develop models that compete with us, except where required by applicable law."],
+                            ["You must not use the Services to develop models that compete with us, except where permitted by applicable law."]),
+                    },
+                },
+            }
+            : throw new InvalidOperationException();
+    }
+
     public static ChangeEvent Health(string state, string id = "h1", string sourceId = "openai-terms", string provider = "OpenAI") => new()
     {
         Id = id,

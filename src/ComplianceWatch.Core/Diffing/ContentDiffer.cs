@@ -16,14 +16,71 @@ public static class ContentDiffer
         var result = Differ.Instance.CreateLineDiffs(previous, current, ignoreWhitespace: false, ignoreCase: false);
         var added = new List<string>();
         var removed = new List<string>();
+        var addedSentences = new List<string>();
+        var removedSentences = new List<string>();
         foreach (var block in result.DiffBlocks)
         {
-            removed.AddRange(oldLines.Skip(block.DeleteStartA).Take(block.DeleteCountA));
-            added.AddRange(newLines.Skip(block.InsertStartB).Take(block.InsertCountB));
+            var blockRemoved = oldLines.Skip(block.DeleteStartA).Take(block.DeleteCountA).ToArray();
+            var blockAdded = newLines.Skip(block.InsertStartB).Take(block.InsertCountB).ToArray();
+            removed.AddRange(blockRemoved);
+            added.AddRange(blockAdded);
+            var (sentencesAdded, sentencesRemoved) = ChangedSentences(blockRemoved, blockAdded);
+            addedSentences.AddRange(sentencesAdded);
+            removedSentences.AddRange(sentencesRemoved);
         }
 
-        return new ContentDiff(added, removed, Unified(oldLines, newLines, result.DiffBlocks));
+        return new ContentDiff(added, removed, Unified(oldLines, newLines, result.DiffBlocks))
+        {
+            Sentences = new SentenceDiff(addedSentences, removedSentences),
+        };
     }
+
+    /// <summary>
+    /// The sentences of one changed block (its removed and added lines) that are not on the other side, in order: a
+    /// one-word edit in a long paragraph is the one sentence before and after.
+    /// </summary>
+    private static (List<string> Added, List<string> Removed) ChangedSentences(IEnumerable<string> removedLines, IEnumerable<string> addedLines)
+    {
+        var before = removedLines.SelectMany(Sentences.Split).ToList();
+        var after = addedLines.SelectMany(Sentences.Split).ToList();
+        var unmatched = before.GroupBy(s => s, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var added = new List<string>();
+        foreach (var sentence in after)
+        {
+            if (unmatched.TryGetValue(sentence, out var count) && count > 0)
+            {
+                unmatched[sentence] = count - 1;
+            }
+            else
+            {
+                added.Add(sentence);
+            }
+        }
+
+        var kept = after.GroupBy(s => s, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var removed = new List<string>();
+        foreach (var sentence in before)
+        {
+            if (kept.TryGetValue(sentence, out var count) && count > 0)
+            {
+                kept[sentence] = count - 1;
+            }
+            else
+            {
+                removed.Add(sentence);
+            }
+        }
+
+        return (added, removed);
+    }
+
+    /// <summary>
+    /// Whether <c>diff.sentences</c> names the change more precisely than the changed lines (a one-word edit in a long
+    /// paragraph), rather than repeating them: then summaries and messages show the sentences.
+    /// </summary>
+    public static bool SentencesSayMore(ContentDiff? diff) =>
+        diff?.Sentences is { } s && s.Added.Count + s.Removed.Count > 0
+        && !(s.Added.SequenceEqual(diff.Added, StringComparer.Ordinal) && s.Removed.SequenceEqual(diff.Removed, StringComparer.Ordinal));
 
     /// <summary>Entries are compared as sets: order does not matter, only membership.</summary>
     public static ContentDiff DiffSet(string previous, string current)

@@ -117,5 +117,14 @@ public sealed record ChangeEventData
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? ErrorCategory { get; init; }
 }
 
-/// <summary>What changed between two versions of a text: the lines (or list entries) added and removed, and a unified diff.</summary>
-public sealed record ContentDiff(IReadOnlyList<string> Added, IReadOnlyList<string> Removed, string Unified);
+/// <summary>
+/// What changed between two versions of a text: the lines (or list entries) added and removed, a unified diff, and
+/// for text the changed sentences (<c>sentences</c>: inside a changed paragraph, only the sentences that differ).
+/// </summary>
+public sealed record ContentDiff(IReadOnlyList<string> Added, IReadOnlyList<string> Removed, string Unified)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public SentenceDiff? Sentences { get; init; }
+}
+
+/// <summary>The sentences removed and added inside the changed paragraphs of a text (whole paragraphs added or removed count with all their sentences).</summary>
+public sealed record SentenceDiff(IReadOnlyList<string> Added, IReadOnlyList<string> Removed);

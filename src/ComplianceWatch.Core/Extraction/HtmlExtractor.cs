@@ -22,7 +22,21 @@ public static class HtmlExtractor
     {
         "address", "article", "aside", "blockquote", "body", "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption",
         "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "li", "main", "nav", "ol", "p", "pre",
-        "section", "summary", "table", "tbody", "thead", "tfoot", "tr", "ul", "caption", "html",
+        "section", "summary", "table", "tbody", "thead", "tfoot", "tr", "ul", "caption", "html", "center", "menu", "legend", "search",
+    };
+
+    /// <summary>Marks a page or the browser gives an element that is laid out as a block (one line of its own).</summary>
+    public const string BlockAttribute = "data-cw-block";
+
+    /// <summary>
+    /// Phrasing markup (<c>&lt;b&gt;W&lt;/b&gt;ord</c>, links): where it touches another element and two words would run
+    /// together, a space separates them. Between other inline elements (<c>span</c>, <c>label</c>, custom elements) a
+    /// line does: that is how pages lay out <c>span</c>s as blocks with CSS classes. No element boundary merges two words.
+    /// </summary>
+    private static readonly HashSet<string> Phrasing = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font", "i", "ins", "kbd", "mark", "nobr", "q", "rp",
+        "rt", "ruby", "s", "samp", "small", "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
     };
 
     public static ExtractedContent Extract(string html, ExtractionRules rules)
@@ -147,10 +161,16 @@ public static class HtmlExtractor
                     return;
                 }
 
-                var block = !inline && Blocks.Contains(name);
+                var isBlock = IsBlock(element);
+                var block = !inline && isBlock;
                 var cell = name is "td" or "th";
                 if (block) { writer.Break(); }
-                if (inline && Blocks.Contains(name)) { writer.Append(" "); } // blocks inside a list entry still separate words
+                if (inline && isBlock) { writer.Append(" "); } // blocks inside a list entry still separate words
+                if (!isBlock && !cell && TouchesPreviousElement(element, writer) is { } separator)
+                {
+                    if (inline || separator == Separator.Space) { writer.Append(" "); } else { writer.Break(); }
+                }
+
                 if (cell)
                 {
                     // count cells, not characters: the white space of an indented row must not add a leading " | "
@@ -164,11 +184,78 @@ public static class HtmlExtractor
                 }
 
                 if (block) { writer.Break(); }
-                else if (cell || (inline && Blocks.Contains(name))) { writer.Append(" "); }
+                else if (cell || (inline && isBlock)) { writer.Append(" "); }
                 return;
             default:
                 return; // comments, processing instructions, doctype
         }
+    }
+
+    private static bool IsBlock(IElement element) => Blocks.Contains(element.LocalName) || element.HasAttribute(BlockAttribute);
+
+    private enum Separator { Space, Line }
+
+    /// <summary>
+    /// The separator <paramref name="element"/> needs when it directly follows another element and the texts touching at
+    /// the boundary would read as two words run together: a line between two spans, labels or custom elements (a page
+    /// lays them out as blocks with CSS), a space next to phrasing markup (<c>&lt;b&gt;Note:&lt;/b&gt;&lt;span&gt;The…</c>); else null.
+    /// </summary>
+    private static Separator? TouchesPreviousElement(IElement element, LineWriter writer)
+    {
+        if (!writer.EndsInText)
+        {
+            return null;
+        }
+
+        var previous = element.PreviousSibling;
+        while (previous is IComment)
+        {
+            previous = previous.PreviousSibling;
+        }
+
+        if (previous is not IElement sibling || Dropped.Contains(sibling.LocalName) || sibling.LocalName == "br"
+            || FirstTextCharacter(element) is not { } first || !WordsWouldMerge(writer.Last, first))
+        {
+            return null;
+        }
+
+        return Phrasing.Contains(element.LocalName) || Phrasing.Contains(sibling.LocalName) ? Separator.Space : Separator.Line;
+    }
+
+    /// <summary>
+    /// Two texts touching at an element boundary read as two words run together when a sentence or a word ends and a
+    /// new one starts with a capital ("Terms.|Prohibited", "Uses|We", "2025|Effective"); never inside a word
+    /// ("W|ord", "privacy|policy" stays as the markup says) and never in scripts written without spaces (CJK).
+    /// </summary>
+    private static bool WordsWouldMerge(char last, char first)
+    {
+        if (char.IsWhiteSpace(first) || IsUnspaced(last) || IsUnspaced(first))
+        {
+            return false;
+        }
+
+        return (char.IsUpper(first) && (char.IsLower(last) || char.IsDigit(last) || last is '.' or ':' or ';' or '!' or '?' or ')' or ',' or '"' or '”'))
+            || (char.IsDigit(first) && last is '.' or ':' or ';' or '!' or '?');
+    }
+
+    /// <summary>Han, Hiragana, Katakana, Hangul and CJK punctuation: scripts that separate words without spaces.</summary>
+    private static bool IsUnspaced(char c) =>
+        c is (>= '\u2E80' and <= '\u9FFF') or (>= '\uAC00' and <= '\uD7AF') or (>= '\uF900' and <= '\uFAFF') or (>= '\uFF00' and <= '\uFFEF');
+
+    private static char? FirstTextCharacter(INode node)
+    {
+        foreach (var child in node.ChildNodes)
+        {
+            switch (child)
+            {
+                case IText { Data.Length: > 0 } text:
+                    return text.Data[0];
+                case IElement element when !Dropped.Contains(element.LocalName) && FirstTextCharacter(element) is { } first:
+                    return first;
+            }
+        }
+
+        return null;
     }
 
     private sealed class LineWriter
@@ -178,6 +265,12 @@ public static class HtmlExtractor
         public List<string> Lines { get; } = [];
 
         public string Current => current.ToString();
+
+        /// <summary>Whether the current line ends with a character that is not white space.</summary>
+        public bool EndsInText => current.Length > 0 && !char.IsWhiteSpace(current[current.Length - 1]);
+
+        /// <summary>The last character of the current line (only meaningful when <see cref="EndsInText"/>).</summary>
+        public char Last => current[current.Length - 1];
 
         /// <summary>Whether a table cell has started on the current line.</summary>
         public bool HasCell { get; set; }

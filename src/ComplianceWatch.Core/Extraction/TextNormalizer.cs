@@ -10,7 +10,7 @@ namespace ComplianceWatch.Core.Extraction;
 public static class TextNormalizer
 {
     /// <summary>Bump when normalization changes: snapshots taken by another version become a rules update, not a change.</summary>
-    public const int Version = 2;
+    public const int Version = 3; // 3: element boundaries never merge two words (HtmlExtractor)
 
     public static string NormalizeLine(string line, IReadOnlyList<Regex> ignore)
     {

@@ -1,29 +1,153 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using AngleSharp.Dom;
+using AngleSharp.Html.Parser;
+
 namespace ComplianceWatch.Core.Fetching;
 
-/// <summary>
-/// Recognises a CDN bot challenge (not a provider's policy, not the page): Cloudflare's <c>cf-mitigated: challenge</c>
-/// header and challenge page, and similar interstitials. A challenge is an error, never content.
-/// </summary>
-public static class ChallengeDetector
-{
-    private static readonly string[] BodyMarkers =
-    [
-        "/cdn-cgi/challenge-platform/",
-        "<title>Just a moment...</title>",
-        "cf-browser-verification",
-        "_Incapsula_Resource",
-        "captcha-delivery.com",
-        "<title>Attention Required! | Cloudflare</title>",
-    ];
+/// <summary>One bot-challenge shape (see <c>catalog/challenges.json</c>): every condition it states must hold.</summary>
+public sealed record ChallengeRule(string Name, string Vendor, string? Header, string? HeaderPattern, IReadOnlyList<int> Status, string? BodyPattern, bool Interstitial);
 
-    public static bool IsChallenge(Func<string, string?> header, string? body)
+/// <summary>
+/// Recognises a CDN bot challenge (not a provider's policy, not the page) from the rules in
+/// <c>catalog/challenges.json</c> (embedded): what the CDN signals (<c>cf-mitigated: challenge</c>, a 403/429/503
+/// challenge body) or a page that <em>is</em> an interstitial (a challenge form or title, and little visible text).
+/// A detection script or beacon inside a page that carries a document is not a challenge. A challenge is an error,
+/// never content.
+/// </summary>
+public sealed class ChallengeDetector
+{
+    private static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(1);
+    private static readonly Lazy<ChallengeDetector> BuiltInDetector = new(LoadBuiltIn);
+    private static readonly HashSet<string> Invisible = new(StringComparer.OrdinalIgnoreCase) { "script", "style", "template", "head", "svg" };
+
+    private readonly IReadOnlyList<(ChallengeRule Rule, Regex? Header, Regex? Body)> rules;
+
+    private ChallengeDetector(IReadOnlyList<ChallengeRule> rules, int maxInterstitialText)
+    {
+        Rules = rules;
+        MaxInterstitialText = maxInterstitialText;
+        static Regex? Pattern(string? p) => p is null ? null : new Regex(p, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, MatchTimeout);
+        this.rules = rules.Select(r => (r, Pattern(r.HeaderPattern), Pattern(r.BodyPattern))).ToArray();
+    }
+
+    /// <summary>The rules shipped with ComplianceWatch.</summary>
+    public static ChallengeDetector BuiltIn => BuiltInDetector.Value;
+
+    public IReadOnlyList<ChallengeRule> Rules { get; }
+
+    /// <summary>The most visible text (characters) a page may carry and still be an interstitial.</summary>
+    public int MaxInterstitialText { get; }
+
+    /// <summary>The first rule the response matches, or null when it is not a challenge.</summary>
+    public ChallengeRule? Match(int status, Func<string, string?> header, string? body)
     {
         ArgumentNullException.ThrowIfNull(header);
-        if (string.Equals(header("cf-mitigated"), "challenge", StringComparison.OrdinalIgnoreCase))
+        int? visibleText = null;
+        foreach (var (rule, headerPattern, bodyPattern) in rules)
         {
-            return true;
+            try
+            {
+                if (rule.Status.Count > 0 && !rule.Status.Contains(status))
+                {
+                    continue;
+                }
+
+                if (rule.Header is { } name && (header(name) is not { } value || (headerPattern is not null && !headerPattern.IsMatch(value))))
+                {
+                    continue;
+                }
+
+                if (bodyPattern is not null && (body is null || !bodyPattern.IsMatch(body)))
+                {
+                    continue;
+                }
+
+                if (rule.Interstitial && (visibleText ??= VisibleTextLength(body)) > MaxInterstitialText)
+                {
+                    continue;
+                }
+
+                return rule;
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                // a pathological body: not a match
+            }
         }
 
-        return body is not null && BodyMarkers.Any(m => body.Contains(m, StringComparison.OrdinalIgnoreCase));
+        return null;
+    }
+
+    /// <summary>Characters of text a reader sees on the page (scripts, styles and the head left out, white space collapsed).</summary>
+    internal static int VisibleTextLength(string? html)
+    {
+        if (string.IsNullOrEmpty(html))
+        {
+            return 0;
+        }
+
+        using var document = new HtmlParser().ParseDocument(html);
+        var length = 0;
+        var pendingSpace = false;
+        foreach (var node in document.Body?.Descendants<IText>() ?? [])
+        {
+            if (node.Ancestors<IElement>().Any(e => Invisible.Contains(e.LocalName)))
+            {
+                continue;
+            }
+
+            foreach (var c in node.Data)
+            {
+                if (char.IsWhiteSpace(c))
+                {
+                    pendingSpace = length > 0;
+                    continue;
+                }
+
+                length += pendingSpace ? 2 : 1;
+                pendingSpace = false;
+            }
+        }
+
+        return length;
+    }
+
+    /// <summary>Reads a challenges document (<c>{"maxInterstitialText": N, "challenges": [rules]}</c>, comments allowed).</summary>
+    public static ChallengeDetector Parse(string json)
+    {
+        var root = JsonNode.Parse(json, documentOptions: JsonDefaults.Lenient) as JsonObject
+            ?? throw new FormatException("a challenges document is a JSON object with a \"challenges\" array");
+        static string? Str(JsonObject o, string name) => o[name] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+        var list = new List<ChallengeRule>();
+        foreach (var item in (root["challenges"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var name = Str(item, "name") ?? throw new FormatException("a challenge rule needs a name");
+            var rule = new ChallengeRule(
+                name,
+                Str(item, "vendor") ?? throw new FormatException($"challenge rule '{name}' needs a vendor"),
+                Str(item, "header"),
+                Str(item, "headerPattern"),
+                (item["status"] as JsonArray ?? []).Select(n => n!.GetValue<int>()).ToArray(),
+                Str(item, "bodyPattern"),
+                item["interstitial"] is JsonValue i && i.GetValue<bool>());
+            if (rule.Header is null && rule.BodyPattern is null)
+            {
+                throw new FormatException($"challenge rule '{name}' needs a header or a bodyPattern");
+            }
+
+            list.Add(rule);
+        }
+
+        var max = root["maxInterstitialText"] is JsonValue m ? m.GetValue<int>() : 1500;
+        return new ChallengeDetector(list, max);
+    }
+
+    private static ChallengeDetector LoadBuiltIn()
+    {
+        using var stream = typeof(ChallengeDetector).Assembly.GetManifestResourceStream("ComplianceWatch.challenges.json")
+            ?? throw new InvalidOperationException("The built-in challenge signatures are not embedded in ComplianceWatch.Core.");
+        using var reader = new StreamReader(stream);
+        return Parse(reader.ReadToEnd());
     }
 }

@@ -10,6 +10,8 @@ public static class ErrorCategories
     public const string Http4xx = "http-4xx";
     public const string Http5xx = "http-5xx";
     public const string BotChallenge = "bot-challenge";
+    /// <summary>The page served an error page instead of the document, or lost most of its text (outage, soft 404): the baseline is kept.</summary>
+    public const string Unavailable = "unavailable";
     public const string EmptyContent = "empty-content";
     public const string SelectorNotFound = "selector-not-found";
     public const string TooLarge = "too-large";

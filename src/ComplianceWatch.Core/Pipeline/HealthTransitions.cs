@@ -18,6 +18,8 @@ public static class HealthTransitions
         LastErrorMessage = message,
         LastFailureAt = now,
         LastCheckedAt = now,
+        PendingShrinkHash = null,
+        PendingShrinkSeen = 0,
     };
 
     public static SourceHealth AfterSuccess(SourceHealth health, DateTimeOffset now) => health with
@@ -26,6 +28,8 @@ public static class HealthTransitions
         Degraded = false,
         LastSuccessAt = now,
         LastCheckedAt = now,
+        PendingShrinkHash = null,
+        PendingShrinkSeen = 0,
     };
 
     /// <summary>The health entry to record when <paramref name="before"/> → <paramref name="after"/> crosses the threshold either way, else null.</summary>

@@ -31,6 +31,13 @@ public sealed record SourceHealth
     public DateTimeOffset? LastCheckedAt { get; init; }
     /// <summary>True once a "stopped tracking" health event was raised and until "tracking resumed" is.</summary>
     public bool Degraded { get; init; }
+    /// <summary>
+    /// A terms source whose text lost most of its length without an error text: the hash of that short text while it
+    /// is pending (error <c>unavailable</c>), until it has been seen on <c>settings.confirmations</c> consecutive checks.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? PendingShrinkHash { get; init; }
+    /// <summary>On how many consecutive checks <see cref="PendingShrinkHash"/> was seen.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int PendingShrinkSeen { get; init; }
 }
 
 /// <summary>Everything the store holds for one source. <see cref="ConcurrencyToken"/> guards compare-and-swap commits.</summary>

@@ -74,19 +74,30 @@ public sealed class TermsChecker(IContentFetcher fetcher, IStateStore store, Tim
         var threshold = options.Value.HealthFailureThreshold;
         var history = new HistoryAppender(state);
 
-        if (observation.ErrorCategory is { } category)
+        CheckDecision Failure(string category, string message, string? pendingShrinkHash = null, int pendingShrinkSeen = 0)
         {
-            var failed = HealthTransitions.AfterFailure(state.Health, category, observation.ErrorMessage ?? category, now);
+            var failed = HealthTransitions.AfterFailure(state.Health, category, message, now) with { PendingShrinkHash = pendingShrinkHash, PendingShrinkSeen = pendingShrinkSeen };
             var transition = HealthTransitions.Transition(source, state.Health, ref failed, threshold, history.NextSequence, history.Head, now);
             if (transition is not null)
             {
                 history.Add(transition);
             }
 
-            var error = new CheckError(source.Id, category, observation.ErrorMessage ?? category);
+            var error = new CheckError(source.Id, category, message);
             return new CheckDecision(
                 new SourceCheckResult(source.Id, source.Kind, CheckOutcome.Failed, history.Events, error, default, false),
                 history.ToCommit(state.Snapshot, failed));
+        }
+
+        if (observation.ErrorCategory is { } category)
+        {
+            return Failure(category, observation.ErrorMessage ?? category);
+        }
+
+        // an outage or a soft 404 (an error page, or most of the text gone): never a baseline, never a change
+        if (observation.Content is { } read && Unavailability.Assess(source, settings, rulesHash, state, read) is { } unavailable)
+        {
+            return Failure(ErrorCategories.Unavailable, unavailable.Message, unavailable.PendingShrinkHash, unavailable.PendingShrinkSeen);
         }
 
         var health = HealthTransitions.AfterSuccess(state.Health, now);
@@ -168,6 +179,34 @@ public sealed class TermsChecker(IContentFetcher fetcher, IStateStore store, Tim
             history.ToCommit(NewSnapshot(source, content, rulesHash, fetch, now, version), health));
     }
 
+    /// <summary>Why a page that was read is nevertheless not the document (error <c>unavailable</c>).</summary>
+    private sealed record Unavailability(string Message, string? PendingShrinkHash, int PendingShrinkSeen)
+    {
+        public static Unavailability? Assess(TermsSource source, CatalogSettings settings, string rulesHash, SourceState state, ExtractedContent content)
+        {
+            var signatures = ErrorPageSignatures.BuiltIn;
+            if (signatures.ErrorText(content.Content) is { } errorText)
+            {
+                return new Unavailability($"the selected part of {source.Url} reads as an error page (\"{errorText}\"): an outage or a soft 404; the baseline is kept", null, 0);
+            }
+
+            var snapshot = state.Snapshot;
+            if (snapshot is null || snapshot.RulesHash != rulesHash || snapshot.Url != source.Url || snapshot.ContentHash == content.Hash
+                || !signatures.LostMostOfText(snapshot.Content, content.Content))
+            {
+                return null;
+            }
+
+            var seen = state.Health.PendingShrinkHash == content.Hash ? state.Health.PendingShrinkSeen + 1 : 1;
+            return seen >= settings.Confirmations
+                ? null // the same short text held: a real change, announced once
+                : new Unavailability(
+                    $"the selected part of {source.Url} lost most of its text ({content.Content.Length:N0} of {snapshot.Content.Length:N0} characters) without an error text; " +
+                    $"it is announced as a change once the same text holds for {settings.Confirmations} consecutive checks (seen {seen})",
+                    content.Hash, seen);
+        }
+    }
+
     private static Snapshot NewSnapshot(TermsSource source, ExtractedContent content, string rulesHash, FetchResult fetch, DateTimeOffset now, long version) => new()
     {
         ContentHash = content.Hash,
@@ -193,9 +232,11 @@ public sealed class TermsChecker(IContentFetcher fetcher, IStateStore store, Tim
             return $"{verb}: {shown}{more}";
         }
 
+        // a one-word edit in a long paragraph is named by its sentence, not by the paragraph's first 120 characters
+        var (removed, added) = ContentDiffer.SentencesSayMore(diff) ? (diff.Sentences!.Removed, diff.Sentences.Added) : (diff.Removed, diff.Added);
         var parts = new List<string>();
-        if (diff.Removed.Count > 0) { parts.Add(Part("removed", diff.Removed)); }
-        if (diff.Added.Count > 0) { parts.Add(Part("added", diff.Added)); }
+        if (removed.Count > 0) { parts.Add(Part("removed", removed)); }
+        if (added.Count > 0) { parts.Add(Part("added", added)); }
         if (parts.Count == 0) { parts.Add("lines reordered"); }
         return $"{source.Title}: {string.Join("; ", parts)}";
     }

@@ -63,9 +63,9 @@ public sealed partial class HttpContentFetcher(HttpClient client, IOptions<Compl
             if (!response.IsSuccessStatusCode)
             {
                 var excerpt = await ReadTextAsync(response, ErrorExcerptBytes, truncate: true, cancellationToken);
-                if (ChallengeDetector.IsChallenge(Header, excerpt.Text))
+                if (ChallengeDetector.BuiltIn.Match(status, Header, excerpt.Text) is { } challenge)
                 {
-                    return FetchResult.Error(ErrorCategories.BotChallenge, $"HTTP {status} bot challenge from {finalUrl.Host} (a CDN asked for a browser check; not the page)", status);
+                    return FetchResult.Error(ErrorCategories.BotChallenge, $"HTTP {status} bot challenge ({challenge.Vendor}, {challenge.Name}) from {finalUrl.Host} (a CDN asked for a browser check; not the page)", status);
                 }
 
                 var category = status >= 500 ? ErrorCategories.Http5xx : ErrorCategories.Http4xx;
@@ -83,9 +83,9 @@ public sealed partial class HttpContentFetcher(HttpClient client, IOptions<Compl
                 return FetchResult.Error(ErrorCategories.TooLarge, $"the response exceeds the cap of {cap:N0} bytes (after decompression)", status);
             }
 
-            if (ChallengeDetector.IsChallenge(Header, body.Text))
+            if (ChallengeDetector.BuiltIn.Match(status, Header, body.Text) is { } interstitial)
             {
-                return FetchResult.Error(ErrorCategories.BotChallenge, $"HTTP {status} with a bot challenge page from {finalUrl.Host} instead of the document", status);
+                return FetchResult.Error(ErrorCategories.BotChallenge, $"HTTP {status} with a bot challenge page ({interstitial.Vendor}, {interstitial.Name}) from {finalUrl.Host} instead of the document", status);
             }
 
             return new FetchResult

@@ -36,9 +36,9 @@ public sealed class HttpStreamingFetcher(HttpClient client, IOptions<ComplianceW
                 string? Header(string name) =>
                     response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values) ? string.Join(", ", values) : null;
                 var excerpt = await ReadExcerptAsync(response, cancellationToken);
-                if (ChallengeDetector.IsChallenge(Header, excerpt))
+                if (ChallengeDetector.BuiltIn.Match(status, Header, excerpt) is { } challenge)
                 {
-                    return FetchResult.Error(ErrorCategories.BotChallenge, $"HTTP {status} bot challenge from {finalUrl.Host} (a CDN asked for a browser check; not the document)", status);
+                    return FetchResult.Error(ErrorCategories.BotChallenge, $"HTTP {status} bot challenge ({challenge.Vendor}, {challenge.Name}) from {finalUrl.Host} (a CDN asked for a browser check; not the document)", status);
                 }
 
                 return FetchResult.Error(status >= 500 ? ErrorCategories.Http5xx : ErrorCategories.Http4xx, $"HTTP {status} {response.ReasonPhrase} from {finalUrl}", status);

@@ -16,6 +16,7 @@ public static partial class GitHubIssueBuilder
     public const string Label = "compliancewatch";
     public const int MaxTitle = 256;
     public const int MaxBody = 60_000;
+    private const int MaxSentences = 20;
 
     public static string EventMarker(string eventId) => $"<!-- compliancewatch:event={eventId} -->";
 
@@ -150,6 +151,22 @@ public static partial class GitHubIssueBuilder
             if (d.Diff is not null)
             {
                 body.Append($"{removed} removed, {added} added.\n\n");
+            }
+
+            if (d.Diff is { } changed && MessageContent.HasInformativeSentences(changed))
+            {
+                var sentences = new StringBuilder();
+                foreach (var sentence in changed.Sentences!.Removed.Take(MaxSentences)) { sentences.Append("- ").Append(MessageContent.OneLine(sentence)).Append('\n'); }
+                foreach (var sentence in changed.Sentences.Added.Take(MaxSentences)) { sentences.Append("+ ").Append(MessageContent.OneLine(sentence)).Append('\n'); }
+                var sentenceFence = Fence(sentences.ToString());
+                body.Append("Changed sentences:\n\n").Append(sentenceFence).Append("diff\n").Append(sentences).Append(sentenceFence).Append("\n\n");
+                var left = changed.Sentences.Removed.Count + changed.Sentences.Added.Count - Math.Min(MaxSentences, changed.Sentences.Removed.Count) - Math.Min(MaxSentences, changed.Sentences.Added.Count);
+                if (left > 0)
+                {
+                    body.Append($"…and {left} more changed sentences in the diff below.\n\n");
+                }
+
+                body.Append("Full diff:\n\n");
             }
 
             var room = MaxBody - body.Length - 2_000;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ComplianceWatch.Core.Catalog;
+using ComplianceWatch.Core.Diffing;
 using ComplianceWatch.Core.Events;
 using ComplianceWatch.Core.Notifications;
 
@@ -117,7 +118,25 @@ internal static class MessageContent
         _ => ":white_circle:",
     };
 
+    /// <summary>
+    /// What a message shows of a diff: the changed sentences (<c>diff.sentences</c>) when they say more precisely what
+    /// changed than the lines do (a one-word edit in a long paragraph), else the lines or entries.
+    /// </summary>
+    public static DiffExcerpt ExcerptOf(ContentDiff diff)
+    {
+        ArgumentNullException.ThrowIfNull(diff);
+        return HasInformativeSentences(diff)
+            ? new DiffExcerpt("Removed sentences", diff.Sentences!.Removed, "Added sentences", diff.Sentences.Added)
+            : new DiffExcerpt("Removed", diff.Removed, "Added", diff.Added);
+    }
+
+    /// <summary>Whether <c>diff.sentences</c> differs from the changed lines (else showing it would repeat them).</summary>
+    public static bool HasInformativeSentences(ContentDiff diff) => ContentDiffer.SentencesSayMore(diff);
+
     public static bool HasDiff(ChangeEvent evt) => evt.Data.Diff is { } d && (d.Added.Count > 0 || d.Removed.Count > 0);
 
     public static bool IsTerms(ChangeEvent evt) => evt.Data.Kind == SourceKinds.Terms;
 }
+
+/// <summary>The two sides of a diff as a message shows them, with their labels.</summary>
+internal sealed record DiffExcerpt(string RemovedLabel, IReadOnlyList<string> Removed, string AddedLabel, IReadOnlyList<string> Added);

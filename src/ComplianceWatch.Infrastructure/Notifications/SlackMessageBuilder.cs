@@ -93,8 +93,9 @@ public static class SlackMessageBuilder
 
         if (d.Diff is { } diff)
         {
-            AddExcerpt(blocks, "Removed", diff.Removed);
-            AddExcerpt(blocks, "Added", diff.Added);
+            var shown = MessageContent.ExcerptOf(diff);
+            AddExcerpt(blocks, shown.RemovedLabel, shown.Removed);
+            AddExcerpt(blocks, shown.AddedLabel, shown.Added);
         }
 
         var audit = options.AuditLink(d.SourceId, evt.Id);

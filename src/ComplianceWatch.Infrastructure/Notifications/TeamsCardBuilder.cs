@@ -86,8 +86,9 @@ public static class TeamsCardBuilder
             body.Add(Rich(MessageContent.Facts(evt).SelectMany(f => new[] { Run(f.Label + ": ", bold: true), Run(MessageContent.Cut(f.Value, 200) + "\n") }).ToArray()));
             if (d.Diff is { } diff && excerptLines > 0)
             {
-                AddExcerpt(body, "Removed", diff.Removed, excerptLines, textLength);
-                AddExcerpt(body, "Added", diff.Added, excerptLines, textLength);
+                var shown = MessageContent.ExcerptOf(diff);
+                AddExcerpt(body, shown.RemovedLabel, shown.Removed, excerptLines, textLength);
+                AddExcerpt(body, shown.AddedLabel, shown.Added, excerptLines, textLength);
             }
 
             body.Add(Rich(Run($"Event {evt.Id}" + (item.Teams.Count > 0 ? $" · for {string.Join(", ", item.Teams)}" : "") +

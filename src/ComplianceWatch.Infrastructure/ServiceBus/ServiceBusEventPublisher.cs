@@ -98,7 +98,10 @@ public sealed class ServiceBusEventPublisher(ServiceBusSender sender) : IEventPu
             ? diff.Unified
             : diff.Unified[..TruncatedUnifiedChars] + "\n… (shortened; the full diff is in the history)";
         var shortSummary = evt.Data.Summary.Length <= 1024 ? evt.Data.Summary : evt.Data.Summary[..1023] + "…";
-        return evt with { Data = evt.Data with { Summary = shortSummary, Diff = new ContentDiff(Cut(diff.Added), Cut(diff.Removed), unified) } };
+        return evt with { Data = evt.Data with { Summary = shortSummary, Diff = new ContentDiff(Cut(diff.Added), Cut(diff.Removed), unified)
+        {
+            Sentences = diff.Sentences is { } sentences ? new SentenceDiff(Cut(sentences.Added), Cut(sentences.Removed)) : null,
+        } } };
     }
 
     /// <summary>

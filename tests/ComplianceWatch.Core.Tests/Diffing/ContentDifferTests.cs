@@ -17,6 +17,44 @@ public class ContentDifferTests
             Assert.Equal(["Available in Hong Kong"], diff.Removed);
         }
 
+        /// <summary>A paragraph of about 2,000 characters, as legal pages have them.</summary>
+        private static string LongParagraph(string word) => string.Join(' ',
+            Enumerable.Range(1, 14).Select(i => i == 9
+                ? $"You must not use the Services to develop models that compete with us, except where {word} by applicable law."
+                : $"Clause {i} of these terms explains how we process the information you give us, why we keep it and for how long we retain it."));
+
+        [Fact]
+        public void DiffText_OneWordEditInALongParagraph_YieldsTheOneChangedSentence()
+        {
+            var before = "Terms of Use\n" + LongParagraph("permitted") + "\nContact us";
+            var after = "Terms of Use\n" + LongParagraph("required") + "\nContact us";
+            Assert.True(LongParagraph("permitted").Length > 1_500);
+
+            var diff = ContentDiffer.DiffText(before, after);
+
+            Assert.Single(diff.Added); // the whole paragraph, as before
+            Assert.Equal(["You must not use the Services to develop models that compete with us, except where required by applicable law."], diff.Sentences!.Added);
+            Assert.Equal(["You must not use the Services to develop models that compete with us, except where permitted by applicable law."], diff.Sentences.Removed);
+        }
+
+        [Fact]
+        public void DiffText_WholeParagraphAdded_CountsAllItsSentences()
+        {
+            var diff = ContentDiffer.DiffText("a", "a\nWe may suspend accounts. You can appeal.");
+
+            Assert.Equal(["We may suspend accounts.", "You can appeal."], diff.Sentences!.Added);
+            Assert.Empty(diff.Sentences.Removed);
+        }
+
+        [Fact]
+        public void DiffText_SentenceMovedWithinTheBlock_IsNoSentenceChange()
+        {
+            var diff = ContentDiffer.DiffText("First rule. Second rule.", "Second rule. First rule.");
+
+            Assert.Empty(diff.Sentences!.Added);
+            Assert.Empty(diff.Sentences.Removed);
+        }
+
         [Fact]
         public void DiffText_UnifiedDiff_HasHeaderHunkAndContext()
         {
@@ -188,6 +226,20 @@ public class ContentDifferTests
 
             Assert.Equal(["a", "b"], diff.Added);
             Assert.Empty(diff.Removed);
+        }
+        }
+
+    public class SentenceSplitting
+    {
+        [Theory]
+        [InlineData("We collect data. We share it with partners! Do we sell it? No.", new[] { "We collect data.", "We share it with partners!", "Do we sell it?", "No." })]
+        [InlineData("OpenAI, Inc. and its affiliates (e.g. OpenAI Ireland Ltd.) provide the U.S. services.", new[] { "OpenAI, Inc. and its affiliates (e.g. OpenAI Ireland Ltd.) provide the U.S. services." })]
+        [InlineData("2.1 Scope. These terms apply to you.", new[] { "2.1 Scope.", "These terms apply to you." })]
+        [InlineData("我们收集信息。我们不会出售您的信息！", new[] { "我们收集信息。", "我们不会出售您的信息！" })]
+        [InlineData("Use is permitted; resale is not.", new[] { "Use is permitted;", "resale is not." })]
+        public void Split_LegalText_IntoSentences(string line, string[] expected)
+        {
+            Assert.Equal(expected, Sentences.Split(line).ToArray());
         }
     }
 }

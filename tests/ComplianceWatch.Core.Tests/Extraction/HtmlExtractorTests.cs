@@ -33,6 +33,45 @@ public class HtmlExtractorTests
         }
 
         [Fact]
+        public void Extract_TwoSpansLaidOutAsBlocks_GiveTwoLines()
+        {
+            // Meta's Llama API terms: spans laid out as blocks by CSS classes, no white space between them
+            var lines = Lines("<div id='root'><span class='x1lliihq x1s928wv'>…apply to your use of the Llama API Terms.</span><span class='x193iq5w xeuugli'>Prohibited Uses</span>" +
+                "<span class='x1lliihq'>We want everyone to use Llama API safely.</span></div>");
+
+            Assert.Equal(["…apply to your use of the Llama API Terms.", "Prohibited Uses", "We want everyone to use Llama API safely."], lines);
+        }
+
+        [Fact]
+        public void Extract_ElementMarkedAsBlock_IsALineOfItsOwn()
+        {
+            var lines = Lines("<div><span data-cw-block>Terms</span><span data-cw-block>of use</span></div>");
+
+            Assert.Equal(["Terms", "of use"], lines);
+        }
+
+        [Theory]
+        [InlineData("<p><b>W</b>ord by word.</p>", "Word by word.")]
+        [InlineData("<p><span class='dropcap'>T</span><span>hese terms apply.</span></p>", "These terms apply.")]
+        [InlineData("<p>See our <a href='/privacy'>Privacy Policy</a>.</p>", "See our Privacy Policy.")]
+        [InlineData("<p><span>privacy</span><span>policy</span></p>", "privacypolicy")]
+        [InlineData("<p><span>您也可以直接通过</span><span><a href='mailto:a@b.c'>Dataprivacy@bytedance.com</a></span><span>与我们联系。</span></p>", "您也可以直接通过Dataprivacy@bytedance.com与我们联系。")]
+        [InlineData("<p><strong>Updated:</strong><span>August 5, 2025</span></p>", "Updated: August 5, 2025")]
+        [InlineData("<p><a href='/terms'>Terms</a><a href='/privacy'>Privacy</a></p>", "Terms Privacy")]
+        public void Extract_InlineMarkup_SeparatesWordsButNeverSplitsOne(string html, string expected)
+        {
+            Assert.Equal([expected], Lines(html));
+        }
+
+        [Fact]
+        public void Extract_SpansInsideAListEntry_AreSeparatedBySpaces()
+        {
+            var entries = Lines("<ul><li><span>China.</span><span>Effective now</span></li></ul>", Rules(extract: ExtractMode.List));
+
+            Assert.Equal(["China. Effective now"], entries);
+        }
+
+        [Fact]
         public void Extract_TableRow_IsOneLineWithCellsJoinedByPipe()
         {
             var lines = Lines("<table><tr><th>Country</th><th>Status</th></tr><tr><td>China</td><td>Unsupported</td></tr></table>");
