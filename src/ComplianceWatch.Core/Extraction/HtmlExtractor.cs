@@ -9,7 +9,9 @@ namespace ComplianceWatch.Core.Extraction;
 /// <summary>
 /// Extracts readable, normalized text from an HTML page: keeps <c>select</c>, drops <c>remove</c>, scripts, styles and
 /// comments; a heading, paragraph, list item or table row each becomes one line. In list mode each <c>li</c> of the
-/// selection is one entry and the entries are compared as a sorted set.
+/// selection is one entry and the entries are compared as a sorted set. In a DOM rendered by a browser
+/// (<see cref="Fetching.IPageRenderer"/>) an element the browser laid out as a block is a block too, so spans that CSS
+/// lays out as blocks become lines of their own.
 /// </summary>
 public static class HtmlExtractor
 {
@@ -147,10 +149,10 @@ public static class HtmlExtractor
                     return;
                 }
 
-                var block = !inline && Blocks.Contains(name);
+                var block = !inline && IsBlock(element);
                 var cell = name is "td" or "th";
                 if (block) { writer.Break(); }
-                if (inline && Blocks.Contains(name)) { writer.Append(" "); } // blocks inside a list entry still separate words
+                if (inline && IsBlock(element)) { writer.Append(" "); } // blocks inside a list entry still separate words
                 if (cell)
                 {
                     // count cells, not characters: the white space of an indented row must not add a leading " | "
@@ -164,12 +166,15 @@ public static class HtmlExtractor
                 }
 
                 if (block) { writer.Break(); }
-                else if (cell || (inline && Blocks.Contains(name))) { writer.Append(" "); }
+                else if (cell || (inline && IsBlock(element))) { writer.Append(" "); }
                 return;
             default:
                 return; // comments, processing instructions, doctype
         }
     }
+
+    private static bool IsBlock(IElement element) =>
+        Blocks.Contains(element.LocalName) || element.HasAttribute(Fetching.IPageRenderer.BlockAttribute);
 
     private sealed class LineWriter
     {

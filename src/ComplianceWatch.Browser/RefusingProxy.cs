@@ -1,0 +1,65 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace ComplianceWatch.Browser;
+
+/// <summary>
+/// The proxy a locally launched Chromium is pointed at, on 127.0.0.1: it answers every connection 403 and closes it.
+/// Every request a page makes is fulfilled by us through the address guard, so nothing should ever reach it; what
+/// would otherwise leave the browser on its own (a preconnect, a WebSocket, WebRTC over TCP) ends here instead of on
+/// the network, and is counted in <see cref="BrowserTraffic.UnroutedConnections"/>.
+/// </summary>
+internal sealed class RefusingProxy : IAsyncDisposable
+{
+    private static readonly byte[] Refusal = Encoding.ASCII.GetBytes("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    private readonly TcpListener listener;
+    private readonly BrowserTraffic traffic;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly Task accepting;
+
+    private RefusingProxy(TcpListener listener, BrowserTraffic traffic)
+    {
+        this.listener = listener;
+        this.traffic = traffic;
+        accepting = AcceptAsync();
+    }
+
+    public string Server => $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
+
+    public static RefusingProxy Start(BrowserTraffic traffic)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return new RefusingProxy(listener, traffic);
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                using var client = await listener.AcceptTcpClientAsync(stopping.Token);
+                traffic.RecordUnrouted();
+                await client.GetStream().WriteAsync(Refusal, stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException)
+            {
+                // the browser hung up first: nothing to refuse any more
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stopping.CancelAsync();
+        listener.Stop();
+        await accepting;
+        stopping.Dispose();
+    }
+}
