@@ -30,7 +30,11 @@ public sealed class BrowserTraffic
 
     public void Record(BrowserRequest request) => Add(requests, request);
 
-    internal void RecordUnrouted() => Interlocked.Increment(ref unrouted);
+    internal void RecordUnrouted(string requestLine)
+    {
+        Interlocked.Increment(ref unrouted);
+        Record(new BrowserRequest("", requestLine, "unrouted", "refused", "reached the refusing proxy: never left the machine"));
+    }
 
     private static void Add<T>(ConcurrentQueue<T> queue, T item)
     {

@@ -7,10 +7,12 @@ namespace ComplianceWatch.Browser;
 
 /// <summary>
 /// The network of one rendered page. Every request the page makes (the document, scripts, styles, frames, XHR and
-/// fetch, each redirect hop, since redirects are handed back to the browser to follow) is routed here and sent by our
+/// fetch) is routed here and sent by our
 /// own HTTP client, whose connections go through the <see cref="GuardedConnector"/>: the host is resolved once, a
-/// refused address is refused before any connection is opened, and the connection goes to the address checked. The
-/// browser itself never connects anywhere; WebSockets are answered here and never connected.
+/// refused address is refused before any connection is opened, and the connection goes to the address checked.
+/// Redirects are never handed to the browser (Chromium follows a fulfilled redirect itself, past the route): a
+/// resource's redirects are followed here, hop by hop through the guard; the document's make the renderer navigate
+/// anew. The browser itself never connects anywhere; WebSockets are answered here and never connected.
 /// </summary>
 internal sealed class GuardedPageNetwork(HttpClient http, BrowserTraffic traffic, long maxBytes, TimeSpan attemptTimeout, CancellationToken pageToken)
 {
@@ -26,6 +28,11 @@ internal sealed class GuardedPageNetwork(HttpClient http, BrowserTraffic traffic
         "content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive", "trailer", "upgrade",
     };
 
+    private const int MaxRedirects = 10;
+
+    /// <summary>Where the page's own document moved to (a redirect of the main-frame navigation), for the renderer to navigate to.</summary>
+    public Uri? DocumentRedirect { get; set; }
+
     /// <summary>Why the page's own document (a main-frame navigation) could not be had, when it could not.</summary>
     public (string Category, string Message)? DocumentFailure { get; private set; }
 
@@ -33,6 +40,7 @@ internal sealed class GuardedPageNetwork(HttpClient http, BrowserTraffic traffic
     {
         var request = route.Request;
         var isDocument = IsMainDocument(request);
+        Uri? current = null;
         try
         {
             if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
@@ -42,14 +50,58 @@ internal sealed class GuardedPageNetwork(HttpClient http, BrowserTraffic traffic
                 return;
             }
 
-            using var message = await ToMessageAsync(request, url);
+            var headers = await request.AllHeadersAsync();
             using var attempt = CancellationTokenSource.CreateLinkedTokenSource(pageToken);
             attempt.CancelAfter(attemptTimeout);
-            using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, attempt.Token);
+            var method = request.Method;
+            var payload = request.PostDataBuffer;
+            current = url;
+            HttpResponseMessage response;
+            for (var hop = 0; ; hop++)
+            {
+                // a hop to another origin carries none of the first origin's credentials
+                var sameOrigin = Uri.Compare(current, url, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
+                using var message = ToMessage(method, current, headers, payload, sameOrigin);
+                response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, attempt.Token);
+                if ((int)response.StatusCode is not (301 or 302 or 303 or 307 or 308) || response.Headers.Location is not { } location)
+                {
+                    break;
+                }
+
+                var next = new Uri(current, location);
+                response.Dispose();
+                if (isDocument)
+                {
+                    // the page's own document moves: the renderer navigates there, so the page has its real address;
+                    // a redirect handed to the browser would be followed by the browser itself, past this route
+                    traffic.Record(new BrowserRequest(method, current.ToString(), request.ResourceType, "redirected", next.ToString()));
+                    DocumentRedirect = next;
+                    await AbortAsync(route, "aborted");
+                    return;
+                }
+
+                traffic.Record(new BrowserRequest(method, current.ToString(), request.ResourceType, "redirected", next.ToString()));
+                if (hop >= MaxRedirects || next.Scheme is not ("http" or "https"))
+                {
+                    Refuse(request, isDocument, ErrorCategories.InvalidContent, $"{url} redirects too often or to a scheme that is not http(s)");
+                    await AbortAsync(route, "failed");
+                    return;
+                }
+
+                if ((int)response.StatusCode == 303 || ((int)response.StatusCode is 301 or 302 && method == "POST"))
+                {
+                    method = "GET";
+                    payload = null;
+                }
+
+                current = next;
+            }
+
+            using var _ = response;
             var body = await ReadAsync(response, attempt.Token);
             if (body is null)
             {
-                Refuse(request, isDocument, ErrorCategories.TooLarge, $"a response of the page ({url}) exceeds the cap of {maxBytes:N0} bytes (after decompression)");
+                Refuse(request, isDocument, ErrorCategories.TooLarge, $"a response of the page ({current}) exceeds the cap of {maxBytes:N0} bytes (after decompression)");
                 await AbortAsync(route, "failed");
                 return;
             }
@@ -70,7 +122,7 @@ internal sealed class GuardedPageNetwork(HttpClient http, BrowserTraffic traffic
         {
             var host = Uri.TryCreate(request.Url, UriKind.Absolute, out var u) ? u.Host : request.Url;
             var (category, reason) = HttpContentFetcher.Categorize(ex, host) ?? (ErrorCategories.Connect, $"request to {host} failed: {ex.Message}");
-            Refuse(request, isDocument, category, reason);
+            Refuse(request, isDocument, category, reason, current);
             await AbortAsync(route, category == ErrorCategories.BlockedAddress ? "blockedbyclient" : category == ErrorCategories.Timeout ? "timedout" : "failed");
         }
     }
@@ -82,9 +134,9 @@ internal sealed class GuardedPageNetwork(HttpClient http, BrowserTraffic traffic
         return socket.CloseAsync(new WebSocketRouteCloseOptions { Code = 1008, Reason = "not allowed" });
     }
 
-    private void Refuse(IRequest request, bool isDocument, string category, string reason)
+    private void Refuse(IRequest request, bool isDocument, string category, string reason, Uri? hop = null)
     {
-        traffic.Record(new BrowserRequest(request.Method, request.Url, request.ResourceType, "refused", $"{category}: {reason}"));
+        traffic.Record(new BrowserRequest(request.Method, hop?.ToString() ?? request.Url, request.ResourceType, "refused", $"{category}: {reason}"));
         if (isDocument)
         {
             DocumentFailure ??= (category, reason);
@@ -115,13 +167,14 @@ internal sealed class GuardedPageNetwork(HttpClient http, BrowserTraffic traffic
         }
     }
 
-    private static async Task<HttpRequestMessage> ToMessageAsync(IRequest request, Uri url)
+    private static HttpRequestMessage ToMessage(string method, Uri url, Dictionary<string, string> headers, byte[]? body, bool sameOrigin)
     {
-        var message = new HttpRequestMessage(new HttpMethod(request.Method), url);
+        var message = new HttpRequestMessage(new HttpMethod(method), url);
         var contentHeaders = new List<KeyValuePair<string, string>>();
-        foreach (var (name, value) in await request.AllHeadersAsync())
+        foreach (var (name, value) in headers)
         {
-            if (name.StartsWith(':') || RequestHeadersNotForwarded.Contains(name))
+            if (name.StartsWith(':') || RequestHeadersNotForwarded.Contains(name) ||
+                (!sameOrigin && (name.Equals("cookie", StringComparison.OrdinalIgnoreCase) || name.Equals("authorization", StringComparison.OrdinalIgnoreCase))))
             {
                 continue;
             }
@@ -132,7 +185,7 @@ internal sealed class GuardedPageNetwork(HttpClient http, BrowserTraffic traffic
             }
         }
 
-        if (request.PostDataBuffer is { Length: > 0 } body)
+        if (body is { Length: > 0 })
         {
             message.Content = new ByteArrayContent(body);
             foreach (var (name, value) in contentHeaders)

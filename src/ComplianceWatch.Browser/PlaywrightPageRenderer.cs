@@ -76,6 +76,7 @@ public sealed partial class PlaywrightPageRenderer : IPageRenderer, IRunResource
     private string? unavailable;
     private int runs;
     private int active;
+    private int disposed;
 
     public PlaywrightPageRenderer(IOptionsMonitor<ComplianceWatchOptions> options, BrowserTraffic traffic, ILogger<PlaywrightPageRenderer> logger)
     {
@@ -150,7 +151,29 @@ public sealed partial class PlaywrightPageRenderer : IPageRenderer, IRunResource
         var page = await context.NewPageAsync();
         try
         {
-            var response = await page.GotoAsync(request.Url.ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.Load, Timeout = Remaining() });
+            IResponse? response = null;
+            var target = request.Url;
+            for (var hop = 0; ; hop++)
+            {
+                network.DocumentRedirect = null;
+                try
+                {
+                    response = await page.GotoAsync(target.ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.Load, Timeout = Remaining() });
+                }
+                catch (PlaywrightException) when (network.DocumentRedirect is { } next && hop < 10)
+                {
+                    target = next; // the document moved: navigate there, through the route again
+                    continue;
+                }
+
+                break;
+            }
+
+            if (network.DocumentRedirect is not null)
+            {
+                return FetchResult.Error(ErrorCategories.InvalidContent, $"{request.Url} redirects too often");
+            }
+
             if (network.DocumentFailure is { } refused)
             {
                 return FetchResult.Error(refused.Category, refused.Message);
@@ -401,6 +424,12 @@ public sealed partial class PlaywrightPageRenderer : IPageRenderer, IRunResource
 
     public async ValueTask DisposeAsync()
     {
+        // registered under several services, so the container disposes it more than once
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
         await gate.WaitAsync();
         try
         {

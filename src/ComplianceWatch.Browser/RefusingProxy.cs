@@ -41,8 +41,14 @@ internal sealed class RefusingProxy : IAsyncDisposable
             try
             {
                 using var client = await listener.AcceptTcpClientAsync(stopping.Token);
-                traffic.RecordUnrouted();
-                await client.GetStream().WriteAsync(Refusal, stopping.Token);
+                var stream = client.GetStream();
+                var buffer = new byte[512];
+                using var read = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+                read.CancelAfter(TimeSpan.FromSeconds(2));
+                var count = await stream.ReadAsync(buffer, read.Token);
+                var line = Encoding.ASCII.GetString(buffer, 0, count).Split('\r', 2)[0];
+                traffic.RecordUnrouted(line);
+                await stream.WriteAsync(Refusal, stopping.Token);
             }
             catch (OperationCanceledException)
             {
