@@ -77,6 +77,13 @@ public sealed partial class PlaywrightPageRenderer : IPageRenderer, IRunResource
     private int runs;
     private int active;
     private int disposed;
+    private int launches;
+
+    /// <summary>Browsers launched or connected so far (one per run that renders).</summary>
+    internal int Launches => Volatile.Read(ref launches);
+
+    /// <summary>Whether a browser is open now (between runs: never).</summary>
+    internal bool BrowserOpen => browser is not null;
 
     public PlaywrightPageRenderer(IOptionsMonitor<ComplianceWatchOptions> options, BrowserTraffic traffic, ILogger<PlaywrightPageRenderer> logger)
     {
@@ -270,6 +277,7 @@ public sealed partial class PlaywrightPageRenderer : IPageRenderer, IRunResource
             try
             {
                 browser = await OpenAsync();
+                Interlocked.Increment(ref launches);
                 return (browser, null);
             }
             catch (BrowserUnavailableException ex)

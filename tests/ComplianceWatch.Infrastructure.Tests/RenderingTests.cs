@@ -325,6 +325,32 @@ public sealed class RenderingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Render_OneBrowserPerRun_ClosedWhenTheRunEnds()
+    {
+        await using var host = Host();
+        var renderer = host.Services.GetRequiredService<PlaywrightPageRenderer>();
+        var catalog = Catalog(Source("a", "policy"), Source("b", "policy", select: "#root"), Source("c", "policy", select: "body"));
+
+        await host.CheckAsync(catalog);
+        Assert.Equal(1, renderer.Launches);
+        Assert.False(renderer.BrowserOpen);
+
+        await host.CheckAsync(catalog);
+        Assert.Equal(2, renderer.Launches);
+        Assert.False(renderer.BrowserOpen);
+    }
+
+    [Fact]
+    public async Task Render_RunWithoutRenderedSources_LaunchesNoBrowser()
+    {
+        await using var host = Host();
+
+        await host.CheckAsync(Catalog(Source("static", "policy", select: "#root", render: false)));
+
+        Assert.Equal(0, host.Services.GetRequiredService<PlaywrightPageRenderer>().Launches);
+    }
+
+    [Fact]
     public async Task Render_ManyPagesInOneRun_AllAreRead()
     {
         await using var host = Host(settings: new() { ["ComplianceWatch:Browser:MaxPages"] = "2" });
