@@ -76,7 +76,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
 
   resource settings 'config' = {
     name: 'appsettings'
-    properties: union({
+    properties: {
       AzureWebJobsStorage__accountName: storageAccountName
       AzureWebJobsStorage__credential: 'managedidentity'
       AzureWebJobsStorage__clientId: identityClientId
@@ -111,10 +111,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       'AzureWebJobs.CheckTermsSources.Disabled': string(!publishes)
       'AzureWebJobs.CheckRegulatorySources.Disabled': string(!publishes)
       'AzureWebJobs.RelayOutbox.Disabled': string(!publishes)
-    }, empty(browserEndpoint) ? {} : {
-      // render: true sources are rendered by the Playwright server (browser.bicep); without it they report browser-unavailable
+      // render: true sources are rendered by the Playwright server (browser.bicep, parameter deployBrowser); empty
+      // without it, and those sources then report browser-unavailable
       ComplianceWatch__Browser__Endpoint: browserEndpoint
-    })
+    }
   }
 }
 

@@ -74,7 +74,7 @@ internal sealed partial class BrowserSession : IAsyncDisposable
         }
 
         string? path = null;
-        if (settings.Endpoint is not { Length: > 0 })
+        if (string.IsNullOrWhiteSpace(settings.Endpoint))
         {
             path = settings.ExecutablePath is { Length: > 0 } configured ? configured : ChromiumLocator.Find();
             if (path is null)
@@ -101,7 +101,7 @@ internal sealed partial class BrowserSession : IAsyncDisposable
         RefusingProxy? proxy = null;
         try
         {
-            if (settings.Endpoint is { Length: > 0 } endpoint)
+            if (!string.IsNullOrWhiteSpace(settings.Endpoint) && settings.Endpoint is { } endpoint)
             {
                 var shown = Redact(endpoint);
                 try

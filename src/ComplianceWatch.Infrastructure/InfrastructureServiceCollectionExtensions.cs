@@ -52,7 +52,7 @@ public static class InfrastructureServiceCollectionExtensions
                 "ComplianceWatch:Browser:MaxPages must be between 1 and 32")
             .Validate(o => o.Browser.Timeout > TimeSpan.Zero && o.Browser.LaunchTimeout > TimeSpan.Zero,
                 "ComplianceWatch:Browser:Timeout and ComplianceWatch:Browser:LaunchTimeout must be positive")
-            .Validate(o => o.Browser.Endpoint is null || (Uri.TryCreate(o.Browser.Endpoint, UriKind.Absolute, out var u) && u.Scheme is "ws" or "wss" or "http" or "https"),
+            .Validate(o => string.IsNullOrWhiteSpace(o.Browser.Endpoint) || (Uri.TryCreate(o.Browser.Endpoint, UriKind.Absolute, out var u) && u.Scheme is "ws" or "wss" or "http" or "https"),
                 "ComplianceWatch:Browser:Endpoint must be a ws:// or wss:// Playwright server or an http:// or https:// Chromium DevTools endpoint")
             .Validate(o => !IsUnresolvedKeyVaultReference(o.Globalping.Token) && !o.Proxies.Values.Any(IsUnresolvedKeyVaultReference),
                 "a secret setting (ComplianceWatch:Globalping:Token or ComplianceWatch:Proxies:NAME) holds an unresolved Key Vault reference")

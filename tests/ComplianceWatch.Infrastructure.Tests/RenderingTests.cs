@@ -258,6 +258,21 @@ public sealed class RenderingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Render_ThroughARemotePlaywrightServer_ReadsThePage()
+    {
+        // the Playwright server the Functions app uses (here: the driver shipped beside the tests, on loopback, told to
+        // launch Debian's Chromium); the page's requests are still fulfilled on this side, through the guard
+        await using var remote = await PlaywrightServer.StartAsync(ChromiumPath);
+        await using var host = Host(settings: new() { ["ComplianceWatch:Browser:ExecutablePath"] = null, ["ComplianceWatch:Browser:Endpoint"] = remote.Endpoint });
+
+        var report = await host.CheckAsync(Catalog(Source("rendered", "policy")));
+
+        Assert.True(report.Results[0].Error is null, report.Results[0].Error?.Message);
+        Assert.Equal("Usage policy\nDo not use the service to develop weapons.\nAccess from unsupported regions is prohibited.", await ContentAsync(host, "rendered"));
+        Assert.Contains(host.Services.GetRequiredService<BrowserTraffic>().Requests, r => r.ResourceType == "script" && r.Outcome == "fulfilled");
+    }
+
+    [Fact]
     public async Task Render_DomLargerThanTheCap_IsTooLarge()
     {
         server.Set("huge", """
@@ -351,14 +366,58 @@ public sealed class RenderingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Render_ManyPagesInOneRun_AllAreRead()
+    public async Task Render_ManyPagesInOneRun_AllAreRead_NoMoreAtOnceThanMaxPages()
     {
+        server.Set("slow", new Page { Body = "<html><body><main><p>Slow to answer.</p></main></body></html>", Delay = TimeSpan.FromMilliseconds(300) });
         await using var host = Host(settings: new() { ["ComplianceWatch:Browser:MaxPages"] = "2" });
-        var sources = Enumerable.Range(1, 5).Select(i => Source($"page-{i}", "policy")).ToArray();
+        var sources = Enumerable.Range(1, 5).Select(i => Source($"page-{i}", "slow")).ToArray();
 
         var report = await host.CheckAsync(Catalog(sources));
 
         Assert.All(report.Results, r => Assert.Null(r.Error));
         Assert.Equal(5, report.Baselined);
+        Assert.InRange(server.MaxInFlight, 1, 2);
+    }
+
+    /// <summary><c>playwright run-server</c> from the driver in the test output, on a port of loopback; stopped by its PID.</summary>
+    private sealed class PlaywrightServer : IAsyncDisposable
+    {
+        private readonly System.Diagnostics.Process process;
+
+        private PlaywrightServer(System.Diagnostics.Process process, string endpoint)
+        {
+            this.process = process;
+            Endpoint = endpoint;
+        }
+
+        public string Endpoint { get; }
+
+        public static async Task<PlaywrightServer> StartAsync(string chromium)
+        {
+            var driver = Path.Combine(AppContext.BaseDirectory, ".playwright");
+            var info = new System.Diagnostics.ProcessStartInfo(Path.Combine(driver, "node", "linux-x64", "node")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var arg in new[] { Path.Combine(driver, "package", "cli.js"), "run-server", "--port", "0", "--host", "127.0.0.1", "--unsafe" })
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            var process = System.Diagnostics.Process.Start(info)!;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var line = await process.StandardOutput.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("run-server exited: " + await process.StandardError.ReadToEndAsync(timeout.Token));
+            var ws = line[line.IndexOf("ws://", StringComparison.Ordinal)..].Trim();
+            var launch = Uri.EscapeDataString(JsonSerializer.Serialize(new { executablePath = chromium, headless = true }));
+            return new PlaywrightServer(process, $"{ws}?launch-options={launch}");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+
+            process.Dispose();
+        }
     }
 }
