@@ -38,21 +38,37 @@ internal sealed class RefusingProxy : IAsyncDisposable
     {
         while (!stopping.IsCancellationRequested)
         {
+            TcpClient client;
             try
             {
-                using var client = await listener.AcceptTcpClientAsync(stopping.Token);
+                client = await listener.AcceptTcpClientAsync(stopping.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            _ = RefuseAsync(client); // one slow connection (a preconnect sends nothing) holds up no other
+        }
+    }
+
+    private async Task RefuseAsync(TcpClient client)
+    {
+        using (client)
+        {
+            try
+            {
                 var stream = client.GetStream();
                 var buffer = new byte[512];
                 using var read = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
                 read.CancelAfter(TimeSpan.FromSeconds(2));
                 var count = await stream.ReadAsync(buffer, read.Token);
-                var line = Encoding.ASCII.GetString(buffer, 0, count).Split('\r', 2)[0];
-                traffic.RecordUnrouted(line);
+                traffic.RecordUnrouted(Encoding.ASCII.GetString(buffer, 0, count).Split('\r', 2)[0]);
                 await stream.WriteAsync(Refusal, stopping.Token);
             }
             catch (OperationCanceledException)
             {
-                return;
+                traffic.RecordUnrouted(""); // opened and sent nothing (a speculative preconnect)
             }
             catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException)
             {
