@@ -158,7 +158,7 @@ internal sealed partial class BrowserSession : IAsyncDisposable
         float Remaining() => (float)Math.Max(1, (timeout - Stopwatch.GetElapsedTime(started)).TotalMilliseconds);
         using var pageTime = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         pageTime.CancelAfter(timeout);
-        var network = new GuardedPageNetwork(http, traffic, settings.MaxResponseBytes, settings.AttemptTimeout, pageTime.Token);
+        var network = new GuardedPageNetwork(http, traffic, settings.AllowPrivateNetwork, settings.MaxResponseBytes, settings.AttemptTimeout, pageTime.Token);
         var host = request.Url.Host;
 
         await using var context = await browser.NewContextAsync(new BrowserNewContextOptions

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Net;
+using ComplianceWatch.Core.Net;
 using ComplianceWatch.Core.Fetching;
 using ComplianceWatch.Infrastructure.Http;
 using Microsoft.Playwright;
@@ -14,7 +16,7 @@ namespace ComplianceWatch.Browser;
 /// resource's redirects are followed here, hop by hop through the guard; the document's make the renderer navigate
 /// anew. The browser itself never connects anywhere; WebSockets are answered here and never connected.
 /// </summary>
-internal sealed class GuardedPageNetwork(HttpClient http, BrowserTraffic traffic, long maxBytes, TimeSpan attemptTimeout, CancellationToken pageToken)
+internal sealed class GuardedPageNetwork(HttpClient http, BrowserTraffic traffic, bool allowPrivateNetwork, long maxBytes, TimeSpan attemptTimeout, CancellationToken pageToken)
 {
     private static readonly HashSet<string> RequestHeadersNotForwarded = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -61,6 +63,7 @@ internal sealed class GuardedPageNetwork(HttpClient http, BrowserTraffic traffic
             {
                 // a hop to another origin carries none of the first origin's credentials
                 var sameOrigin = Uri.Compare(current, url, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
+                RefuseLiteralAddress(current);
                 using var message = ToMessage(method, current, headers, payload, sameOrigin);
                 response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, attempt.Token);
                 if ((int)response.StatusCode is not (301 or 302 or 303 or 307 or 308) || response.Headers.Location is not { } location)
@@ -124,6 +127,19 @@ internal sealed class GuardedPageNetwork(HttpClient http, BrowserTraffic traffic
             var (category, reason) = HttpContentFetcher.Categorize(ex, host) ?? (ErrorCategories.Connect, $"request to {host} failed: {ex.Message}");
             Refuse(request, isDocument, category, reason, current);
             await AbortAsync(route, category == ErrorCategories.BlockedAddress ? "blockedbyclient" : category == ErrorCategories.Timeout ? "timedout" : "failed");
+        }
+    }
+
+    /// <summary>
+    /// An address written in the URL is judged before anything is sent, even when the standard proxy variables send
+    /// the request through a proxy (which the connect-time guard trusts and which would resolve the target itself).
+    /// </summary>
+    private void RefuseLiteralAddress(Uri url)
+    {
+        if (IPAddress.TryParse(url.Host.Trim('[', ']'), out var address) && !AddressGuard.IsAllowed(address, allowPrivateNetwork))
+        {
+            traffic.Record(new AddressDecision(url.Host, url.Port, [address], false, false));
+            throw new BlockedAddressException(url.Host, address, AddressGuard.Classify(address) == AddressVerdict.Private);
         }
     }
 

@@ -204,20 +204,25 @@ public sealed class RenderingTests : IAsyncLifetime
         Assert.DoesNotContain(host.Services.GetRequiredService<BrowserTraffic>().Decisions, d => d.Allowed && d.Host == "169.254.169.254");
     }
 
-    [Fact]
-    public async Task Render_LoopbackPageWithoutPrivateNetwork_IsRefusedBeforeAnyRequestReachesIt()
+    [Theory]
+    [InlineData("127.0.0.1")] // an address in the URL: judged before anything is sent
+    [InlineData("localhost")] // a name: resolved once by the guard, judged before the connection
+    public async Task Render_LoopbackPageWithoutPrivateNetwork_IsRefusedBeforeAnyRequestReachesIt(string host)
     {
-        await using var host = Host(allowPrivateNetwork: false);
+        await using var guarded = Host(allowPrivateNetwork: false);
+        var source = Source("rendered", "policy");
+        source["url"] = new UriBuilder(server.Url("policy")) { Host = host }.Uri.ToString();
 
-        var report = await host.CheckAsync(Catalog(Source("rendered", "policy")));
+        var report = await guarded.CheckAsync(Catalog(source));
 
         var error = Assert.Single(report.Results).Error!;
         Assert.Equal(ErrorCategories.BlockedAddress, error.Category);
         Assert.Contains("--allow-private-network", error.Message, StringComparison.Ordinal);
         Assert.Empty(server.Requests);
-        var decision = Assert.Single(host.Services.GetRequiredService<BrowserTraffic>().Decisions);
+        var decision = Assert.Single(guarded.Services.GetRequiredService<BrowserTraffic>().Decisions);
         Assert.False(decision.Allowed);
-        Assert.Equal("127.0.0.1", decision.Host);
+        Assert.Equal(host, decision.Host);
+        Assert.All(decision.Addresses, a => Assert.True(IPAddress.IsLoopback(a)));
     }
 
     [Fact]
