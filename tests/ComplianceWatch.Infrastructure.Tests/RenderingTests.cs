@@ -278,6 +278,19 @@ public sealed class RenderingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Render_ThroughAChromiumDevToolsEndpoint_ReadsThePage()
+    {
+        using var profile = new TempDirectory();
+        await using var chromium = await DevToolsChromium.StartAsync(ChromiumPath, profile.Path);
+        await using var host = Host(settings: new() { ["ComplianceWatch:Browser:ExecutablePath"] = null, ["ComplianceWatch:Browser:Endpoint"] = chromium.Endpoint });
+
+        var report = await host.CheckAsync(Catalog(Source("rendered", "policy")));
+
+        Assert.True(report.Results[0].Error is null, report.Results[0].Error?.Message);
+        Assert.Contains("Do not use the service to develop weapons.", await ContentAsync(host, "rendered"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Render_DomLargerThanTheCap_IsTooLarge()
     {
         server.Set("huge", """
@@ -412,6 +425,51 @@ public sealed class RenderingTests : IAsyncLifetime
             var ws = line[line.IndexOf("ws://", StringComparison.Ordinal)..].Trim();
             var launch = Uri.EscapeDataString(JsonSerializer.Serialize(new { executablePath = chromium, headless = true }));
             return new PlaywrightServer(process, $"{ws}?launch-options={launch}");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+
+            process.Dispose();
+        }
+    }
+
+    /// <summary>Chromium with its DevTools endpoint on a port of loopback (what a CDP browser service offers); stopped by its PID.</summary>
+    private sealed class DevToolsChromium : IAsyncDisposable
+    {
+        private readonly System.Diagnostics.Process process;
+
+        private DevToolsChromium(System.Diagnostics.Process process, string endpoint)
+        {
+            this.process = process;
+            Endpoint = endpoint;
+        }
+
+        public string Endpoint { get; }
+
+        public static async Task<DevToolsChromium> StartAsync(string chromium, string profile)
+        {
+            var info = new System.Diagnostics.ProcessStartInfo(chromium) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var arg in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", $"--user-data-dir={profile}", "--no-first-run", "--disable-background-networking", "about:blank" })
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            var process = System.Diagnostics.Process.Start(info)!;
+            var portFile = Path.Combine(profile, "DevToolsActivePort");
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (!File.Exists(portFile) || (await File.ReadAllLinesAsync(portFile, timeout.Token)).Length < 1)
+            {
+                await Task.Delay(100, timeout.Token);
+            }
+
+            var port = (await File.ReadAllLinesAsync(portFile, timeout.Token))[0].Trim();
+            return new DevToolsChromium(process, $"http://127.0.0.1:{port}");
         }
 
         public async ValueTask DisposeAsync()
