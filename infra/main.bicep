@@ -28,6 +28,9 @@ param duplicateDetectionWindow string = 'PT1H'
 @description('Deliveries of a change message before it is dead-lettered.')
 param maxDeliveryCount int = 10
 
+@description('Deploy a headless browser (a Container App running the Playwright server, reachable only from the Function App) for render: true sources. Without it those sources report browser-unavailable.')
+param deployBrowser bool = false
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -95,6 +98,18 @@ module keyVault 'app/keyvault.bicep' = {
   }
 }
 
+module browser 'app/browser.bicep' = if (deployBrowser) {
+  name: 'browser'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    vnetName: '${abbrs.networkVirtualNetworks}${resourceToken}'
+    environmentName: '${abbrs.appManagedEnvironments}${resourceToken}'
+    appName: '${abbrs.appContainerApps}browser-${resourceToken}'
+  }
+}
+
 module functionApp 'app/functionapp.bicep' = {
   name: 'functionapp'
   scope: rg
@@ -112,6 +127,8 @@ module functionApp 'app/functionapp.bicep' = {
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
     keyVaultUri: keyVault.outputs.uri
     publishes: true
+    subnetId: deployBrowser ? browser!.outputs.functionsSubnetId : ''
+    browserEndpoint: deployBrowser ? browser!.outputs.endpoint : ''
   }
 }
 

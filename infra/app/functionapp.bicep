@@ -24,6 +24,12 @@ param keyVaultUri string
 @description('Whether this app runs the relay and dispatcher (the primary) or only reachability probes.')
 param publishes bool
 
+@description('Subnet for VNet integration (reaching the browser of rendered sources); empty for none.')
+param subnetId string = ''
+
+@description('Remote browser for render: true sources (ComplianceWatch__Browser__Endpoint); empty for none.')
+param browserEndpoint string = ''
+
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 100
@@ -50,6 +56,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
+    virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
@@ -104,6 +111,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       'AzureWebJobs.CheckTermsSources.Disabled': string(!publishes)
       'AzureWebJobs.CheckRegulatorySources.Disabled': string(!publishes)
       'AzureWebJobs.RelayOutbox.Disabled': string(!publishes)
+      // render: true sources are rendered by the Playwright server (browser.bicep, parameter deployBrowser); empty
+      // without it, and those sources then report browser-unavailable
+      ComplianceWatch__Browser__Endpoint: browserEndpoint
     }
   }
 }

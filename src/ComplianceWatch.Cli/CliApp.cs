@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using ComplianceWatch.Browser;
 using ComplianceWatch.Core;
 using ComplianceWatch.Core.Catalog;
 using ComplianceWatch.Core.Notifications;
@@ -166,6 +167,7 @@ public static class CliApp
         });
         services.AddComplianceWatchCore();
         services.AddComplianceWatchHttp();
+        services.AddComplianceWatchBrowser(); // Playwright is loaded only when a source renders
         AddStore(services, parse, configuration);
         AddPublishing(services, parse, configuration);
         NotificationSetup.Register(services, parse, configuration, parse.GetValue(StateOption)!);

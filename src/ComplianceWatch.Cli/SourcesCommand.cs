@@ -95,7 +95,7 @@ internal static class SourcesCommand
             }
 
             await using var services = CliApp.BuildServices(parse, environment);
-            var fetched = await services.GetRequiredService<IContentFetcher>().FetchAsync(new FetchRequest(new Uri(terms.Url)), cancellationToken);
+            var fetched = await services.GetRequiredService<IContentFetcher>().FetchAsync(new FetchRequest(new Uri(terms.Url), Render: terms.Render, WaitFor: terms.RenderWaitFor), cancellationToken);
             string? category = fetched.ErrorCategory;
             string? message = fetched.ErrorMessage;
             ExtractedContent? content = null;

@@ -58,6 +58,9 @@ public sealed class ComplianceWatchOptions
     /// <summary>The Globalping API for <c>globalping:CC</c> vantage points.</summary>
     public GlobalpingOptions Globalping { get; set; } = new();
 
+    /// <summary>The headless browser of <c>render: true</c> sources (section <c>ComplianceWatch:Browser</c>).</summary>
+    public BrowserOptions Browser { get; set; } = new();
+
     public string UserAgent { get; set; } = $"ComplianceWatch/{typeof(ComplianceWatchOptions).Assembly.GetName().Version?.ToString(3)} (+https://github.com/compliancewatch/compliancewatch)";
 }
 
@@ -96,4 +99,27 @@ public sealed class GlobalpingOptions
 
     /// <summary>The longest <c>Retry-After</c> waited for within a check; a longer one makes the vantage point <c>unknown</c> until then.</summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>Settings of the headless browser that renders <c>render: true</c> sources (section <c>ComplianceWatch:Browser</c>).</summary>
+public sealed class BrowserOptions
+{
+    /// <summary>Chromium to launch; default: the first of <c>/usr/bin/chromium</c>, <c>chromium-browser</c>, <c>google-chrome</c>… found on the machine.</summary>
+    public string? ExecutablePath { get; set; }
+
+    /// <summary>
+    /// A remote browser instead of a local one: <c>ws://</c> or <c>wss://</c> for a Playwright server
+    /// (<c>npx playwright run-server</c>), <c>http://</c> or <c>https://</c> for a Chromium DevTools (CDP) endpoint.
+    /// </summary>
+    public string? Endpoint { get; set; }
+
+    /// <summary>Pages rendered at once (default 2).</summary>
+    [Range(1, 32)]
+    public int MaxPages { get; set; } = 2;
+
+    /// <summary>How long one page may take: load, scripts, <c>waitFor</c> and reading the DOM (default 30 s).</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long launching or connecting to the browser may take (default 30 s).</summary>
+    public TimeSpan LaunchTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -1,4 +1,5 @@
 using ComplianceWatch.Api;
+using ComplianceWatch.Browser;
 using ComplianceWatch.Functions;
 using ComplianceWatch.Infrastructure;
 using Microsoft.Azure.Functions.Worker;
@@ -20,6 +21,7 @@ builder.UseWhen<HttpExceptionMiddleware>(HttpExceptionMiddleware.IsHttpInvocatio
 builder.Services
     .AddComplianceWatchCore()                           // Core: pipeline settings (validated at start), checkers, runner
     .AddComplianceWatchHttp()                           // Infrastructure: typed fetch client with SSRF guard and resilience
+    .AddComplianceWatchBrowser()                        // Browser: render: true sources, on ComplianceWatch__Browser__Endpoint
     .AddComplianceWatchAzure(builder.Configuration)     // Infrastructure: Table Storage state, Service Bus publisher
     .AddComplianceWatchApi()                            // Api: the audit API's handlers
     .AddComplianceWatchFunctions()                      // this app: its settings, catalog, check queue, fan-out, relay

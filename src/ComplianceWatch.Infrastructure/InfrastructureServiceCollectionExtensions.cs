@@ -48,6 +48,12 @@ public static class InfrastructureServiceCollectionExtensions
                 "ComplianceWatch:Globalping:Endpoint must be an http:// or https:// URL")
             .Validate(o => o.Proxies.Values.All(v => Uri.TryCreate(v, UriKind.Absolute, out var u) && u.Scheme is "http" or "https"),
                 "every ComplianceWatch:Proxies:NAME must be an http:// or https:// proxy URL")
+            .Validate(o => o.Browser.MaxPages is >= 1 and <= 32,
+                "ComplianceWatch:Browser:MaxPages must be between 1 and 32")
+            .Validate(o => o.Browser.Timeout > TimeSpan.Zero && o.Browser.LaunchTimeout > TimeSpan.Zero,
+                "ComplianceWatch:Browser:Timeout and ComplianceWatch:Browser:LaunchTimeout must be positive")
+            .Validate(o => string.IsNullOrWhiteSpace(o.Browser.Endpoint) || (Uri.TryCreate(o.Browser.Endpoint, UriKind.Absolute, out var u) && u.Scheme is "ws" or "wss" or "http" or "https"),
+                "ComplianceWatch:Browser:Endpoint must be a ws:// or wss:// Playwright server or an http:// or https:// Chromium DevTools endpoint")
             .Validate(o => !IsUnresolvedKeyVaultReference(o.Globalping.Token) && !o.Proxies.Values.Any(IsUnresolvedKeyVaultReference),
                 "a secret setting (ComplianceWatch:Globalping:Token or ComplianceWatch:Proxies:NAME) holds an unresolved Key Vault reference")
             .ValidateOnStart();
@@ -63,7 +69,9 @@ public static class InfrastructureServiceCollectionExtensions
     /// <summary>The HTTP fetcher: typed client with the SSRF guard, decompression, per-host connection cap and a GET-only resilience pipeline.</summary>
     public static IServiceCollection AddComplianceWatchHttp(this IServiceCollection services)
     {
-        services.AddHttpClient<IContentFetcher, HttpContentFetcher>(HttpContentFetcher.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+        // render requests go to the browser when one is registered (AddComplianceWatchBrowser), every other one to HTTP
+        services.AddTransient<IContentFetcher>(sp => new RenderingContentFetcher(sp.GetRequiredService<HttpContentFetcher>(), sp.GetService<IPageRenderer>()));
+        services.AddHttpClient<HttpContentFetcher>(HttpContentFetcher.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp =>
             {
                 var options = sp.GetRequiredService<IOptionsMonitor<ComplianceWatchOptions>>();

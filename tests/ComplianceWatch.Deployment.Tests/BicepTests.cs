@@ -99,4 +99,31 @@ public sealed class BicepTests
             Assert.Contains($"\"{setting}\":", stdout, StringComparison.Ordinal);
         }
     }
+
+    /// <summary>
+    /// The optional browser (parameter <c>deployBrowser</c>, default off): the Playwright server image in an internal
+    /// Container Apps environment (no public address), its ingress admitting only the Function App's subnet, and its
+    /// endpoint in the Function App's <c>ComplianceWatch__Browser__Endpoint</c>.
+    /// </summary>
+    [Fact]
+    public async Task Browser_IsOptional_PrivateAndWiredIntoTheFunctionApp()
+    {
+        var (_, stdout, _) = await RunBicepAsync("build", "infra/main.bicep", "--stdout");
+        using var template = JsonDocument.Parse(stdout);
+        var parameter = template.RootElement.GetProperty("parameters").GetProperty("deployBrowser");
+        Assert.Equal("bool", parameter.GetProperty("type").GetString());
+        Assert.False(parameter.GetProperty("defaultValue").GetBoolean());
+        foreach (var expected in new[]
+        {
+            "Microsoft.App/managedEnvironments", "Microsoft.App/containerApps", "mcr.microsoft.com/playwright:v{0}-noble", "run-server --port 3000",
+            "\"internal\": true", "ipSecurityRestrictions", "Microsoft.Network/privateDnsZones", "virtualNetworkSubnetId",
+            "ComplianceWatch__Browser__Endpoint", "wss://",
+        })
+        {
+            Assert.Contains(expected, stdout, StringComparison.Ordinal);
+        }
+
+        var parameters = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "infra", "main.parameters.json"));
+        Assert.Contains("\"deployBrowser\"", parameters, StringComparison.Ordinal);
+    }
 }

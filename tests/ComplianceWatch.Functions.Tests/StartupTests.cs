@@ -120,6 +120,8 @@ public sealed class StartupTests
     [InlineData("ComplianceWatch:MaxConcurrency", "0", "MaxConcurrency")]
     [InlineData("ComplianceWatch:FanOut:Threshold", "-1", "Threshold")]
     [InlineData("ComplianceWatch:Storage:TableName", "state-table", "ComplianceWatch__Storage__TableName: 'state-table' is not a table name")]
+    [InlineData("ComplianceWatch:Browser:Endpoint", "ftp://browser.internal/", "ComplianceWatch:Browser:Endpoint must be a ws:// or wss:// Playwright server")]
+    [InlineData("ComplianceWatch:Browser:MaxPages", "0", "ComplianceWatch:Browser:MaxPages")]
     public void Startup_WithAnInvalidSetting_FailsNamingIt(string setting, string value, string message)
     {
         var settings = Settings((setting, value));
@@ -131,6 +133,23 @@ public sealed class StartupTests
         using var app = FunctionsApp.Build(settings);
         var error = StartupFailure(app);
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The Functions app renders <c>render: true</c> sources with the remote browser of <c>ComplianceWatch__Browser__Endpoint</c>
+    /// (its plan has no Chromium); when that browser cannot be reached the source is <c>browser-unavailable</c>, naming the setting.
+    /// </summary>
+    [Fact]
+    public async Task RenderRequest_InTheFunctionsApp_GoesToTheBrowserEndpoint()
+    {
+        using var app = FunctionsApp.Build(Settings(("ComplianceWatch:Browser:Endpoint", "ws://127.0.0.1:1/"), ("ComplianceWatch:Browser:LaunchTimeout", "00:00:10")));
+        app.ValidateOnStart();
+
+        var result = await app.Services.GetRequiredService<ComplianceWatch.Core.Fetching.IContentFetcher>()
+            .FetchAsync(new ComplianceWatch.Core.Fetching.FetchRequest(new Uri("http://127.0.0.1:1/terms"), Render: true, WaitFor: "main"));
+
+        Assert.Equal(ComplianceWatch.Core.Fetching.ErrorCategories.BrowserUnavailable, result.ErrorCategory);
+        Assert.Contains("ComplianceWatch__Browser__Endpoint", result.ErrorMessage, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -351,6 +351,8 @@ public static class CatalogLoader
                 Id = id, Kind = kind, Title = title, Url = Str(o, "url")!,
                 Select = Selector(o["select"]), Remove = Selector(o["remove"]), Ignore = Strings(o["ignore"]) ?? [],
                 Extract = Str(o, "extract") == "list" ? ExtractMode.List : ExtractMode.Text,
+                Render = o["render"]?.GetValue<bool>() ?? false,
+                WaitFor = Str(o, "waitFor"),
             },
             SourceKinds.Reachability => new ReachabilitySource
             {
@@ -424,6 +426,15 @@ public static class CatalogLoader
             {
                 CheckSelectors(file, terms.Id, "select", terms.Select, probe, errors);
                 CheckSelectors(file, terms.Id, "remove", terms.Remove, probe, errors);
+                if (terms.WaitFor is { } waitFor)
+                {
+                    CheckSelectors(file, terms.Id, "waitFor", [waitFor], probe, errors);
+                    if (!terms.Render)
+                    {
+                        errors.Add(new CatalogError(file, terms.Id, "waitFor", "is only used with \"render\": true (the browser waits for it)"));
+                    }
+                }
+
                 for (var i = 0; i < terms.Ignore.Count; i++)
                 {
                     try

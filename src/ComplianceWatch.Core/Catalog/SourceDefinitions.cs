@@ -42,6 +42,16 @@ public sealed record TermsSource : SourceDefinition
     public IReadOnlyList<string> Remove { get; init; } = [];
     public IReadOnlyList<string> Ignore { get; init; } = [];
     public ExtractMode Extract { get; init; } = ExtractMode.Text;
+
+    /// <summary>Load the page in a headless browser and read the rendered DOM (client-rendered pages).</summary>
+    public bool Render { get; init; }
+
+    /// <summary>With <see cref="Render"/>: the CSS selector the browser waits for; default the <see cref="Select"/> selectors (none: the load event).</summary>
+    public string? WaitFor { get; init; }
+
+    /// <summary>The selector a rendering browser waits for: <see cref="WaitFor"/>, else the <see cref="Select"/> selectors (any of them), else none.</summary>
+    public string? RenderWaitFor => WaitFor ?? (Select.Count > 0 ? string.Join(", ", Select) : null);
+
     public override string? PrimaryUrl => Url;
 }
 

@@ -9,7 +9,9 @@ namespace ComplianceWatch.Core.Extraction;
 /// <summary>
 /// Extracts readable, normalized text from an HTML page: keeps <c>select</c>, drops <c>remove</c>, scripts, styles and
 /// comments; a heading, paragraph, list item or table row each becomes one line. In list mode each <c>li</c> of the
-/// selection is one entry and the entries are compared as a sorted set.
+/// selection is one entry and the entries are compared as a sorted set. In a DOM rendered by a browser
+/// (<see cref="Fetching.IPageRenderer"/>) an element the browser laid out as a block is a block too, so spans that CSS
+/// lays out as blocks become lines of their own.
 /// </summary>
 public static class HtmlExtractor
 {

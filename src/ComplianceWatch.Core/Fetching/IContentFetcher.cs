@@ -17,13 +17,19 @@ public static class ErrorCategories
     public const string TooLarge = "too-large";
     public const string BlockedAddress = "blocked-address";
     public const string InvalidContent = "invalid-content";
+    /// <summary>A source asks for <c>render</c> and no browser could be had (none installed, the remote one unreachable).</summary>
+    public const string BrowserUnavailable = "browser-unavailable";
     public const string Unsupported = "unsupported";
     public const string Internal = "internal";
     /// <summary>A reachability observation that could not be made (our side or the probe network failed); never a transition.</summary>
     public const string Unknown = "unknown";
 }
 
-public sealed record FetchRequest(Uri Url, string? IfNoneMatch = null, string? IfModifiedSince = null);
+/// <summary>
+/// What to fetch. <paramref name="Render"/>: load the page in a headless browser and return the rendered DOM (after
+/// <paramref name="WaitFor"/>, a CSS selector, is in the page) instead of the document the server sent.
+/// </summary>
+public sealed record FetchRequest(Uri Url, string? IfNoneMatch = null, string? IfModifiedSince = null, bool Render = false, string? WaitFor = null);
 
 /// <summary>The outcome of a fetch: content, "not modified", or a categorized error.</summary>
 public sealed record FetchResult

@@ -90,3 +90,9 @@ public enum AddressVerdict
     Private,
     Forbidden,
 }
+
+/// <summary>
+/// One decision of the guard before a connection: the host asked for, the addresses it resolved to (once: the
+/// connection goes to an address checked here, never to a second lookup) and whether any may be connected to.
+/// </summary>
+public sealed record AddressDecision(string Host, int Port, IReadOnlyList<IPAddress> Addresses, bool Allowed, bool ViaProxy);

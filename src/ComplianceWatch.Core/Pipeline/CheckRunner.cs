@@ -11,8 +11,10 @@ namespace ComplianceWatch.Core.Pipeline;
 /// Runs the checks of many sources concurrently (bounded overall and per host) and collects one report. A source that
 /// fails never stops the others; an unexpected exception in one check is reported as that source's error.
 /// </summary>
-public sealed partial class CheckRunner(IEnumerable<ISourceChecker> checkers, IOptions<ComplianceWatchOptions> options, ILogger<CheckRunner> logger)
+public sealed partial class CheckRunner(IEnumerable<ISourceChecker> checkers, IOptions<ComplianceWatchOptions> options, ILogger<CheckRunner> logger, IEnumerable<IRunResource>? runResources = null)
 {
+    private readonly IRunResource[] resources = runResources?.ToArray() ?? [];
+
     private readonly Dictionary<string, ISourceChecker> byKind = checkers.ToDictionary(c => c.Kind, StringComparer.Ordinal);
 
     public IReadOnlyCollection<string> SupportedKinds => byKind.Keys;
@@ -28,6 +30,7 @@ public sealed partial class CheckRunner(IEnumerable<ISourceChecker> checkers, IO
         var results = new SourceCheckResult[sources.Count];
         var perHost = new ConcurrentDictionary<string, SemaphoreSlim>(StringComparer.OrdinalIgnoreCase);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxConcurrency, CancellationToken = cancellationToken };
+        var entered = resources.Select(r => r.EnterRun()).ToArray(); // e.g. one browser per run, released when the run ends
         try
         {
             await Parallel.ForEachAsync(Enumerable.Range(0, sources.Count), parallel, async (index, ct) =>
@@ -52,6 +55,11 @@ public sealed partial class CheckRunner(IEnumerable<ISourceChecker> checkers, IO
             foreach (var gate in perHost.Values)
             {
                 gate.Dispose();
+            }
+
+            foreach (var handle in entered)
+            {
+                await handle.DisposeAsync();
             }
         }
 

@@ -39,7 +39,7 @@ public sealed class TermsChecker(IContentFetcher fetcher, IStateStore store, Tim
         // Validators are only worth sending when the stored content was made by the same rules from the same URL:
         // otherwise a 304 would leave nothing to re-extract.
         var conditional = snapshot is not null && snapshot.RulesHash == rulesHash && snapshot.Url == source.Url;
-        var request = new FetchRequest(new Uri(source.Url), conditional ? snapshot!.ETag : null, conditional ? snapshot!.LastModified : null);
+        var request = new FetchRequest(new Uri(source.Url), conditional ? snapshot!.ETag : null, conditional ? snapshot!.LastModified : null, source.Render, source.RenderWaitFor);
         var fetch = await fetcher.FetchAsync(request, cancellationToken);
         if (fetch.IsError)
         {

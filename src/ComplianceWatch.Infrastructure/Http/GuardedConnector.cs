@@ -21,7 +21,9 @@ public sealed class BlockedAddressException(string host, IPAddress address, bool
 /// </summary>
 public static class GuardedConnector
 {
-    public static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> Create(Func<bool> allowPrivateNetwork) =>
+    /// <param name="allowPrivateNetwork">Whether loopback and private addresses may be connected to (read per connection).</param>
+    /// <param name="observe">Told every decision, before any connection is opened (the browser's traffic is recorded so).</param>
+    public static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> Create(Func<bool> allowPrivateNetwork, Action<AddressDecision>? observe = null) =>
         async (context, cancellationToken) =>
         {
             var endpoint = context.DnsEndPoint;
@@ -32,6 +34,7 @@ public static class GuardedConnector
                 : await Dns.GetHostAddressesAsync(endpoint.Host, cancellationToken);
             var allowPrivate = allowPrivateNetwork();
             var allowed = viaProxy ? addresses : addresses.Where(a => AddressGuard.IsAllowed(a, allowPrivate)).ToArray();
+            observe?.Invoke(new AddressDecision(endpoint.Host, endpoint.Port, addresses, allowed.Length > 0, viaProxy));
             if (allowed.Length == 0)
             {
                 var first = addresses.FirstOrDefault() ?? IPAddress.None;

@@ -839,6 +839,25 @@ public class CatalogLoaderTests
             Assert.Contains(catalog.Sources, s => s.Provider is { } p && p.Contains(provider, StringComparison.OrdinalIgnoreCase));
         }
 
+        [Theory]
+        [InlineData("openai-supported-countries")]
+        [InlineData("openai-usage-policies")]
+        [InlineData("meta-llama-4-use-policy")]
+        [InlineData("deepseek-terms-of-use")]
+        [InlineData("moonshot-kimi-model-use-terms")]
+        [InlineData("alibaba-qwen-chat-terms")]
+        [InlineData("baidu-ernie-user-agreement")]
+        public void DefaultCatalog_ClientRenderedPage_IsRendered(string id)
+        {
+            Assert.True(Assert.IsType<TermsSource>(catalog.Sources.Single(s => s.Id == id)).Render);
+        }
+
+        [Fact]
+        public void DefaultCatalog_ServerRenderedPagesAreReadWithoutBrowser()
+        {
+            Assert.Contains(catalog.Sources, s => s is TermsSource { Render: false, Provider: "Anthropic" });
+        }
+
         [Fact]
         public void DefaultCatalog_HasAListSource()
         {

@@ -70,4 +70,34 @@ public class ExtractionRulesTests
         Assert.Equal(Baseline.Hash, rules.Hash);
         Assert.Equal(ExtractMode.Text, rules.Extract);
     }
+
+    [Fact]
+    public void Hash_ChangesWhenRenderIsTurnedOn_SoTogglingItIsARulesUpdate()
+    {
+        Assert.NotEqual(Baseline.Hash, (Baseline with { Render = true }).Hash);
+    }
+
+    [Fact]
+    public void Hash_OfAStaticSource_IsWhatItWasBeforeRenderExisted()
+    {
+        // snapshots recorded before the render field must not all turn into rules updates
+        var before = Hashing.Sha256(System.Text.Json.JsonSerializer.Serialize(new
+        {
+            select = Baseline.Select,
+            remove = Baseline.Remove,
+            ignore = Baseline.Ignore,
+            extract = "text",
+            normalizer = TextNormalizer.Version,
+        }));
+
+        Assert.Equal(before, Baseline.Hash);
+    }
+
+    [Fact]
+    public void From_TermsSourceWithRender_CarriesIt()
+    {
+        var source = new TermsSource { Id = "x", Kind = "terms", Title = "X", Url = "https://x.example/", Render = true };
+
+        Assert.True(ExtractionRules.From(source).Render);
+    }
 }

@@ -17,6 +17,23 @@ public class HtmlExtractorTests
     public class LineStructure
     {
         [Fact]
+        public void Extract_ElementsTheBrowserLaidOutAsBlocks_EachBecomeOneLine()
+        {
+            // a rendered DOM: spans that CSS lays out as blocks carry the renderer's mark
+            var lines = Lines("<body><main><span data-cw-block>Llama API Terms.</span><span data-cw-block>Prohibited Uses</span><span data-cw-block>We want <span>everyone</span> to use Llama safely.</span></main></body>");
+
+            Assert.Equal(["Llama API Terms.", "Prohibited Uses", "We want everyone to use Llama safely."], lines);
+        }
+
+        [Fact]
+        public void Extract_ListEntryWithBlockMarkedSpans_KeepsTheirWordsApart()
+        {
+            var entries = Lines("<ul><li><span data-cw-block>China</span><span data-cw-block>mainland</span></li></ul>", Rules(extract: ExtractMode.List));
+
+            Assert.Equal(["China mainland"], entries);
+        }
+
+        [Fact]
         public void Extract_HeadingParagraphAndListItems_EachBecomeOneLine()
         {
             var lines = Lines("<body><h1>Terms</h1><p>You may use the service.</p><ul><li>Canada</li><li>Japan</li></ul><h2>Export</h2><p>Comply with law.</p></body>");
