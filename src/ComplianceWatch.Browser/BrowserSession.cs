@@ -207,9 +207,9 @@ internal sealed partial class BrowserSession : IAsyncDisposable
             {
                 var excerpt = await page.ContentAsync();
                 var headers = response!.Headers;
-                if (ChallengeDetector.IsChallenge(name => headers.TryGetValue(name.ToLowerInvariant(), out var v) ? v : null, excerpt))
+                if (ChallengeDetector.BuiltIn.Match(status, name => headers.TryGetValue(name.ToLowerInvariant(), out var v) ? v : null, excerpt) is { } challenge)
                 {
-                    return FetchResult.Error(ErrorCategories.BotChallenge, $"HTTP {status} bot challenge from {host} (a CDN asked for a browser check; not the page)", status);
+                    return FetchResult.Error(ErrorCategories.BotChallenge, $"HTTP {status} bot challenge ({challenge.Vendor}, {challenge.Name}) from {host} (a CDN asked for a browser check; not the page)", status);
                 }
 
                 return FetchResult.Error(status >= 500 ? ErrorCategories.Http5xx : ErrorCategories.Http4xx, $"HTTP {status} {response.StatusText} from {response.Url}", status);
@@ -236,9 +236,9 @@ internal sealed partial class BrowserSession : IAsyncDisposable
                 return FetchResult.Error(ErrorCategories.TooLarge, $"the rendered page of {size:N0} characters exceeds the cap of {settings.MaxResponseBytes:N0} bytes", status);
             }
 
-            if (ChallengeDetector.IsChallenge(name => response?.Headers.TryGetValue(name.ToLowerInvariant(), out var v) == true ? v : null, html))
+            if (ChallengeDetector.BuiltIn.Match(status, name => response?.Headers.TryGetValue(name.ToLowerInvariant(), out var v) == true ? v : null, html) is { } interstitial)
             {
-                return FetchResult.Error(ErrorCategories.BotChallenge, $"HTTP {status} with a bot challenge page from {host} instead of the document", status);
+                return FetchResult.Error(ErrorCategories.BotChallenge, $"HTTP {status} with a bot challenge page ({interstitial.Vendor}, {interstitial.Name}) from {host} instead of the document", status);
             }
 
             return new FetchResult
