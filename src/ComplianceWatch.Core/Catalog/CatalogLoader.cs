@@ -209,6 +209,8 @@ public static class CatalogLoader
         ["remove"] = "a CSS selector or an array of them ([] removes nothing)",
         ["ignore"] = "an array of regular expressions (non-empty strings; [] ignores nothing)",
         ["extract"] = "\"text\" or \"list\"",
+        ["render"] = "true or false (true: read the page in a headless browser)",
+        ["waitFor"] = "a CSS selector the browser waits for (a string; only with \"render\": true)",
         ["vantagePoints"] = "a non-empty array of vantage points: local, proxy:NAME or globalping:CC (CC: two capital letters)",
         ["control"] = "one vantage point: local, proxy:NAME or globalping:CC (CC: two capital letters)",
         ["signatures"] = "an array of signatures: objects with \"verdict\" and optional \"name\", \"status\", \"header\", \"headerPattern\", \"bodyPattern\" ([] adds none)",

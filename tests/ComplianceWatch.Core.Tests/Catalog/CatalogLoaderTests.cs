@@ -760,6 +760,8 @@ public class CatalogLoaderTests
             { Terms(extra: """, "tags": [ 5 ] """), "tags[0]", "`tags` must be an array of tags" },
             { """{ "id": "acme-terms", "kind": "terms", "title": 5, "url": "https://acme.example/" }""", "title", "`title` must be a non-empty string" },
             { Terms(extra: """, "extract": "table" """), "extract", "`extract` must be \"text\" or \"list\"" },
+            { Terms(extra: """, "render": "yes" """), "render", "`render` must be true or false" },
+            { Terms(extra: """, "render": true, "waitFor": [ "main" ] """), "waitFor", "`waitFor` must be a CSS selector the browser waits for" },
             { Terms(extra: """, "severity": "urgent" """), "severity", "`severity` must be one of info, notice, warning, critical" },
             { """{ "id": "acme-terms", "kind": "terms", "title": "T", "url": "ftp://acme.example/" }""", "url", "`url` must be an http:// or https:// URL" },
             { Reach + """, "vantagePoints": "local" }""", "vantagePoints", "`vantagePoints` must be a non-empty array of vantage points" },
