@@ -51,8 +51,6 @@ public sealed class ReachabilityPipelineTests : IAsyncLifetime
             ["ComplianceWatch:Globalping:Endpoint"] = globalping.Endpoint.ToString(),
             ["ComplianceWatch:Globalping:PollInterval"] = "00:00:00.5",
             ["ComplianceWatch:Globalping:Retries"] = "0",
-            ["ComplianceWatch:AttemptTimeout"] = "00:00:01",
-            ["ComplianceWatch:TotalTimeout"] = "00:00:02",
             ["ComplianceWatch:Region"] = "westeurope",
         };
         foreach (var (key, value) in extra ?? [])
