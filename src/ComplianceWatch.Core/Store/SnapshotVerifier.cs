@@ -122,7 +122,15 @@ public static class SnapshotVerifier
             return $"{id}: the current snapshot's content does not match its content hash (edited)";
         }
 
+        // one version per baseline or rules update, and one more per commit of changes (at least one when any came since)
+        var rebaselines = recorded.Count(e => e.Type is HistoryEntryType.Baseline or HistoryEntryType.RulesUpdate);
         var rebaseline = recorded.Last(e => e.Type is HistoryEntryType.Baseline or HistoryEntryType.RulesUpdate);
+        var least = rebaselines + (recorded[^1].Sequence > rebaseline.Sequence ? 1 : 0);
+        if (snapshot.Version < least)
+        {
+            return $"{id}: the current snapshot has version {snapshot.Version} but the history records at least {least} (replaced)";
+        }
+
         if (rebaseline.Content is null || TryReadItems(rebaseline.Content) is not { } baseline || baseline.Format != items.Format)
         {
             return $"{id}: the current snapshot is a {items.Format} state but entry #{rebaseline.Sequence}, its last baseline, is not (replaced)";
