@@ -100,8 +100,9 @@ public sealed partial class ComplianceWatchApi(
         });
 
     /// <summary>
-    /// <c>GET /api/audits/verify</c>: recomputes every source's history chain; 200 with <c>intact: true</c> and each chain's
-    /// head, or 409 with <c>intact: false</c> naming the first altered, removed or reordered entry of each broken chain.
+    /// <c>GET /api/audits/verify</c>: recomputes every source's history chain and checks its current snapshot against it;
+    /// 200 with <c>intact: true</c> and each chain's head, or 409 with <c>intact: false</c> naming, per broken source, the
+    /// first altered, removed or reordered entry or the current snapshot that was edited, deleted or replaced.
     /// </summary>
     public async Task<ApiResult> VerifyChainsAsync(HttpRequest request, CancellationToken cancellationToken = default) =>
         await GuardAsync(async () =>

@@ -41,7 +41,7 @@ internal static class AuditCommand
             switch (chosen)
             {
                 case AuditExport.Json:
-                    await environment.Out.WriteLineAsync(AuditExport.ToJson(entries));
+                    await environment.Out.WriteLineAsync(AuditExport.ToJson(entries, await AuditExport.HeadsAsync(CliApp.Store(services), entries, cancellationToken)));
                     break;
                 case AuditExport.Csv or AuditExport.Markdown:
                     await environment.Out.WriteAsync(AuditExport.Render(entries, chosen, await AuditExport.HeadsAsync(CliApp.Store(services), entries, cancellationToken)));
@@ -54,7 +54,7 @@ internal static class AuditCommand
             return CliApp.ExitOk;
         });
 
-        var verify = new Command("verify", "Recompute every source's history chain; exit 1 and name the first bad entry when one was altered, removed or reordered");
+        var verify = new Command("verify", "Recompute every source's history chain and check its current snapshot against it; exit 1 naming the first bad entry, or the source whose snapshot was altered, deleted or replaced");
         verify.SetAction(async (parse, cancellationToken) =>
         {
             await using var services = CliApp.BuildServices(parse, environment);
@@ -70,12 +70,13 @@ internal static class AuditCommand
                 var console = environment.CreateConsole(environment.Out);
                 foreach (var problem in problems)
                 {
-                    console.MarkupLine($"[red]altered:[/] {Markup.Escape(problem)}");
+                    console.Markup("[red]altered:[/] ");
+                    await environment.Out.WriteLineAsync(problem); // one line per problem, never wrapped at the console width: auditors grep it
                 }
 
                 if (problems.Count == 0)
                 {
-                    console.MarkupLine($"[green]✓[/] history intact: {checkedSources} source chains verified");
+                    console.MarkupLine($"[green]✓[/] history intact: {checkedSources} source chains verified, each with its current snapshot");
                 }
             }
 

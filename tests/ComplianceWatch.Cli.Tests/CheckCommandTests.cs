@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ComplianceWatch.Core;
 using ComplianceWatch.Testing;
 
 namespace ComplianceWatch.Cli.Tests;
@@ -46,6 +47,27 @@ public class CheckCommandTests : IAsyncLifetime
 
     private string EntryFile(string sourceId, long sequence) =>
         Path.Combine(directory.File("state"), "sources", sourceId, "history", $"{sequence:D10}.json");
+
+    /// <summary>The stored current snapshot of a source, content included (null when there is none), as an insider would read it.</summary>
+    protected virtual async Task<JsonObject?> ReadSnapshotAsync(string sourceId) =>
+        JsonNode.Parse(await File.ReadAllTextAsync(StateFile(sourceId)))!["snapshot"]?.DeepClone().AsObject();
+
+    /// <summary>Overwrites the stored current snapshot of a source (null: removes it), leaving the rest of its state, as an insider could.</summary>
+    protected virtual async Task WriteSnapshotAsync(string sourceId, JsonObject? snapshot)
+    {
+        var state = JsonNode.Parse(await File.ReadAllTextAsync(StateFile(sourceId)))!.AsObject();
+        state["snapshot"] = snapshot?.DeepClone();
+        await File.WriteAllTextAsync(StateFile(sourceId), state.ToJsonString());
+    }
+
+    /// <summary>Deletes the whole stored state of a source (snapshot, health, chain head), keeping its history, as an insider could.</summary>
+    protected virtual Task DeleteStateAsync(string sourceId)
+    {
+        File.Delete(StateFile(sourceId));
+        return Task.CompletedTask;
+    }
+
+    private string StateFile(string sourceId) => Path.Combine(directory.File("state"), "sources", sourceId, "state.json");
 
     protected virtual Task AssertNothingRecordedAsync()
     {
@@ -258,6 +280,133 @@ public class CheckCommandTests : IAsyncLifetime
         var verify = await RunAsync(["audit", "verify", .. StoreArgs]);
         Assert.Equal(1, verify.ExitCode);
         Assert.Contains("altered: countries#2: link to the previous entry is broken", verify.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AuditVerify_CurrentSnapshotEdited_Exits1NamingTheSource()
+    {
+        await RecordThreeEntriesAsync();
+        var snapshot = (await ReadSnapshotAsync("countries"))!;
+
+        // Japan put back into the baseline the next check compares against, so that its removal is never announced
+        var edited = snapshot.DeepClone().AsObject();
+        edited["content"] = snapshot["content"]!.GetValue<string>() + "\nJapan";
+        await WriteSnapshotAsync("countries", edited);
+        var verify = await RunAsync(["audit", "verify", .. StoreArgs]);
+        Assert.Equal(1, verify.ExitCode);
+        Assert.Contains("altered: countries: the current snapshot's content does not match its content hash", verify.Out, StringComparison.Ordinal);
+
+        // the same with the content hash recomputed, as a careful insider would
+        edited["contentHash"] = Hashing.Sha256(edited["content"]!.GetValue<string>());
+        await WriteSnapshotAsync("countries", edited);
+        verify = await RunAsync(["audit", "verify", .. StoreArgs]);
+        Assert.Equal(1, verify.ExitCode);
+        Assert.Contains("altered: countries: the current snapshot is not the content that entry #3 recorded", verify.Out, StringComparison.Ordinal);
+
+        await WriteSnapshotAsync("countries", snapshot);
+        Assert.Equal(0, (await RunAsync(["audit", "verify", .. StoreArgs])).ExitCode);
+    }
+
+    [Fact]
+    public async Task AuditVerify_CurrentSnapshotDeleted_Exits1NamingTheSource()
+    {
+        await RecordThreeEntriesAsync();
+        await WriteSnapshotAsync("countries", null);
+
+        var verify = await RunAsync(["audit", "verify", .. StoreArgs, "--json"]);
+        Assert.Equal(1, verify.ExitCode);
+        using var doc = JsonDocument.Parse(verify.Out);
+        Assert.StartsWith("countries: the current snapshot is missing although entry #1 recorded a baseline", Assert.Single(doc.RootElement.GetProperty("problems").EnumerateArray()).GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AuditVerify_SourceStateDeleted_Exits1NamingTheSource()
+    {
+        await RecordThreeEntriesAsync();
+        await DeleteStateAsync("countries");
+
+        var verify = await RunAsync(["audit", "verify", .. StoreArgs]);
+        Assert.Equal(1, verify.ExitCode);
+        Assert.Contains("altered: countries: history entries are stored but the source's current state (snapshot and chain head) is not", verify.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AuditVerify_CurrentSnapshotReplaced_Exits1NamingTheSource()
+    {
+        server.Set("countries", Countries);
+        Assert.Equal(0, (await CheckJsonAsync()).ExitCode);
+        var baseline = (await ReadSnapshotAsync("countries"))!;
+        server.Set("countries", Countries.Replace("<li>China</li>", "<li>Vietnam</li>", StringComparison.Ordinal));
+        Assert.Equal(0, (await CheckJsonAsync()).ExitCode);
+        var current = (await ReadSnapshotAsync("countries"))!;
+
+        // the baseline of entry #1 put back (a consistent snapshot of its own: content, hash and version agree)
+        await WriteSnapshotAsync("countries", baseline);
+        var verify = await RunAsync(["audit", "verify", .. StoreArgs]);
+        Assert.Equal(1, verify.ExitCode);
+        Assert.Contains("altered: countries: the current snapshot is not the content that entry #2 recorded", verify.Out, StringComparison.Ordinal);
+
+        // the right content under another version: the next change event would get another id
+        var renumbered = current.DeepClone().AsObject();
+        renumbered["version"] = 1;
+        await WriteSnapshotAsync("countries", renumbered);
+        verify = await RunAsync(["audit", "verify", .. StoreArgs]);
+        Assert.Equal(1, verify.ExitCode);
+        Assert.Contains("altered: countries: the current snapshot has version 1 but entry #2 recorded version 2", verify.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AuditVerify_UntouchedStore_StaysIntactThroughBaselineChangeErrorsAndRecovery()
+    {
+        async Task AssertIntactAsync(string after)
+        {
+            var verify = await RunAsync(["audit", "verify", .. StoreArgs]);
+            Assert.True(verify.ExitCode == 0, $"after {after}: {verify.Out}{verify.Error}");
+        }
+
+        server.Set("countries", Countries);
+        await CheckJsonAsync();
+        await AssertIntactAsync("the baseline");
+        await CheckJsonAsync(); // 304 Not Modified: nothing written
+        server.Set("countries", Countries.Replace("<nav>menu</nav>", "<nav>new menu</nav>", StringComparison.Ordinal));
+        await CheckJsonAsync(); // a new ETag for the same content: only the validators are written
+        await AssertIntactAsync("a validators-only write");
+        server.Set("countries", Countries.Replace("<li>China</li>", "<li>Vietnam</li>", StringComparison.Ordinal));
+        await CheckJsonAsync();
+        await AssertIntactAsync("a change");
+        server.Set("countries", new Page { Status = 503 });
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(1, (await CheckJsonAsync()).ExitCode);
+            await AssertIntactAsync($"error {i + 1} (the third stops tracking)");
+        }
+
+        server.Set("countries", Countries.Replace("<li>China</li>", "<li>Vietnam</li>", StringComparison.Ordinal));
+        Assert.Equal(0, (await CheckJsonAsync()).ExitCode);
+        await AssertIntactAsync("the recovery");
+        var audit = await RunAsync(["audit", .. StoreArgs, "--json"]);
+        using var doc = JsonDocument.Parse(audit.Out);
+        Assert.Equal(["baseline", "change", "health", "health"], doc.RootElement.EnumerateArray().Select(e => e.GetProperty("type").GetString()));
+    }
+
+    [Fact]
+    public async Task AuditJson_IsTheArrayOfEntries_EachCarryingItsSourcesChainHead()
+    {
+        await RecordThreeEntriesAsync();
+        var head = await RunAsync(["audit", .. StoreArgs, "--format", "csv"]);
+        var headRow = head.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single(r => r.Contains(",chain-head,", StringComparison.Ordinal)).Split(',');
+
+        var audit = await RunAsync(["audit", .. StoreArgs, "--json", "--until", DateTimeOffset.UtcNow.AddDays(1).ToString("yyyy-MM-dd")]);
+        Assert.Equal(0, audit.ExitCode);
+        using var doc = JsonDocument.Parse(audit.Out);
+        var entries = doc.RootElement.EnumerateArray().ToArray();
+        Assert.Equal(3, entries.Length);
+        Assert.All(entries, e =>
+        {
+            Assert.Equal(3, e.GetProperty("chainHead").GetProperty("entries").GetInt64());
+            Assert.Equal(headRow[9], e.GetProperty("chainHead").GetProperty("hash").GetString());
+        });
+        Assert.Equal(entries[2].GetProperty("entryHash").GetString(), headRow[9]);
     }
 
     [Fact]

@@ -12,8 +12,6 @@ public static class CliRunner
     {
         ["ComplianceWatch:RetryDelay"] = "00:00:00.010",
         ["ComplianceWatch:MaxRetries"] = "1",
-        ["ComplianceWatch:AttemptTimeout"] = "00:00:03",
-        ["ComplianceWatch:TotalTimeout"] = "00:00:06",
     };
 
     public static Task<CliResult> RunAsync(params string[] args) => RunAsync(null, args);

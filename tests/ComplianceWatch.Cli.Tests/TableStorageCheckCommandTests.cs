@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using ComplianceWatch.Infrastructure.Tables;
 using ComplianceWatch.Testing;
@@ -57,6 +58,48 @@ public sealed class TableStorageCheckCommandTests : CheckCommandTests
 
     protected override async Task DeleteEntryAsync(string sourceId, long sequence) =>
         await Azurite.Table(table).DeleteEntityAsync(TableKeys.SourcePartition(sourceId), TableKeys.History(sequence));
+
+    /// <summary>The state row's <c>Snapshot</c> metadata with its content read from the <c>C</c> blob.</summary>
+    protected override async Task<JsonObject?> ReadSnapshotAsync(string sourceId)
+    {
+        var client = Azurite.Table(table);
+        var row = (await client.GetEntityAsync<TableEntity>(TableKeys.SourcePartition(sourceId), TableKeys.State)).Value;
+        if (row.GetString("Snapshot") is not { Length: > 0 } metadata)
+        {
+            return null;
+        }
+
+        var snapshot = JsonNode.Parse(metadata)!.AsObject();
+        var content = await TableBlobs.ReadAsync(row, "C", async (rowKey, ct) => (await client.GetEntityAsync<TableEntity>(row.PartitionKey, rowKey, cancellationToken: ct)).Value, default);
+        snapshot["content"] = content is null ? "" : Encoding.UTF8.GetString(content);
+        return snapshot;
+    }
+
+    /// <summary>Rewrites the state row's <c>Snapshot</c> metadata and <c>C</c> blob (both removed for null), keeping its other columns.</summary>
+    protected override async Task WriteSnapshotAsync(string sourceId, JsonObject? snapshot)
+    {
+        var client = Azurite.Table(table);
+        var row = (await client.GetEntityAsync<TableEntity>(TableKeys.SourcePartition(sourceId), TableKeys.State)).Value;
+        row.Remove("Snapshot");
+        foreach (var column in TableBlobs.Columns("C"))
+        {
+            row.Remove(column);
+        }
+
+        if (snapshot is not null)
+        {
+            var metadata = snapshot.DeepClone().AsObject();
+            var content = metadata["content"]!.GetValue<string>();
+            metadata["content"] = "";
+            row["Snapshot"] = metadata.ToJsonString();
+            TableBlobs.Write(row, "C", Encoding.UTF8.GetBytes(content), new InlineBudget(1 << 20), new Dictionary<string, byte[]>());
+        }
+
+        await client.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
+    }
+
+    protected override async Task DeleteStateAsync(string sourceId) =>
+        await Azurite.Table(table).DeleteEntityAsync(TableKeys.SourcePartition(sourceId), TableKeys.State);
 
     protected override async Task AssertNothingRecordedAsync()
     {

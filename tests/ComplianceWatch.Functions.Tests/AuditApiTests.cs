@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure.Data.Tables;
 using ComplianceWatch.Api;
 using ComplianceWatch.Core.Scheduling;
 using ComplianceWatch.Core.Store;
@@ -240,7 +242,13 @@ public sealed class AuditApiTests : IAsyncLifetime
         var json = Http.Api(await api.GetAuditReportAsync(Http.Get("/api/audits/report", $"since={Uri.EscapeDataString(since)}"), default));
         using (var document = json.ParseBody())
         {
-            Assert.Equal(6, document.RootElement.GetArrayLength());
+            Assert.Equal(6, document.RootElement.GetArrayLength()); // still the array of entries: each carries its source's chain head
+            foreach (var entry in document.RootElement.EnumerateArray())
+            {
+                var state = await app.Get<IStateStore>().GetAsync(entry.GetProperty("sourceId").GetString()!);
+                Assert.Equal(state.ChainHead, entry.GetProperty("chainHead").GetProperty("hash").GetString());
+                Assert.Equal(state.EntryCount, entry.GetProperty("chainHead").GetProperty("entries").GetInt64());
+            }
         }
 
         var later = Http.Api(await api.GetAuditReportAsync(Http.Get("/api/audits/report", "since=2999-01-01&format=csv"), default));
@@ -270,6 +278,66 @@ public sealed class AuditApiTests : IAsyncLifetime
             Assert.False(document.RootElement.GetProperty("intact").GetBoolean());
             Assert.StartsWith("alpha#2: missing or reordered", Assert.Single(document.RootElement.GetProperty("problems").EnumerateArray()).GetString(), StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task VerifyChains_CurrentSnapshotEditedReplacedOrDeleted_Is409NamingTheSource()
+    {
+        await MakeThreeChangesAsync();
+        var table = Azurite.Table(test.Table);
+        var original = Copy((await table.GetEntityAsync<TableEntity>(TableKeys.SourcePartition("alpha"), TableKeys.State)).Value);
+        var beta = (await table.GetEntityAsync<TableEntity>(TableKeys.SourcePartition("beta"), TableKeys.State)).Value;
+        string[] snapshotColumns = ["Snapshot", .. TableBlobs.Columns("C")];
+
+        async Task<string> ProblemAfterAsync(Action<TableEntity> tamper)
+        {
+            var row = Copy(original);
+            tamper(row);
+            await table.UpsertEntityAsync(row, TableUpdateMode.Replace);
+            var result = Http.Api(await api.VerifyChainsAsync(Http.Get("/api/audits/verify"), default));
+            Assert.Equal(409, result.StatusCode);
+            using var document = result.ParseBody();
+            return Assert.Single(document.RootElement.GetProperty("problems").EnumerateArray()).GetString()!;
+        }
+
+        // edited: the recorded content hash of alpha's snapshot changed by hand
+        var edited = await ProblemAfterAsync(row =>
+        {
+            var snapshot = JsonNode.Parse(row.GetString("Snapshot"))!.AsObject();
+            snapshot["contentHash"] = new string('0', 64);
+            row["Snapshot"] = snapshot.ToJsonString();
+        });
+        Assert.StartsWith("alpha: the current snapshot's content does not match its content hash", edited, StringComparison.Ordinal);
+
+        // replaced: beta's snapshot, metadata and content, put in alpha's place
+        var replaced = await ProblemAfterAsync(row =>
+        {
+            foreach (var column in snapshotColumns)
+            {
+                row.Remove(column);
+                if (beta.TryGetValue(column, out var value))
+                {
+                    row[column] = value;
+                }
+            }
+        });
+        Assert.StartsWith("alpha: the current snapshot is not the content that entry #3 recorded", replaced, StringComparison.Ordinal);
+
+        // deleted
+        var deleted = await ProblemAfterAsync(row =>
+        {
+            foreach (var column in snapshotColumns)
+            {
+                row.Remove(column);
+            }
+        });
+        Assert.StartsWith("alpha: the current snapshot is missing although entry #1 recorded a baseline", deleted, StringComparison.Ordinal);
+
+        await table.UpsertEntityAsync(original, TableUpdateMode.Replace);
+        Assert.Equal(200, Http.Api(await api.VerifyChainsAsync(Http.Get("/api/audits/verify"), default)).StatusCode);
+
+        static TableEntity Copy(TableEntity row) =>
+            new(row.Where(p => p.Key is not ("odata.etag" or "Timestamp")).ToDictionary(p => p.Key, p => p.Value));
     }
 
     [Fact]

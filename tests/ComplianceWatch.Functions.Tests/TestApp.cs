@@ -49,8 +49,6 @@ public sealed class TestApp : IDisposable
         ["ComplianceWatch:AllowPrivateNetwork"] = "true",
         ["ComplianceWatch:RetryDelay"] = "00:00:00.010",
         ["ComplianceWatch:MaxRetries"] = "1",
-        ["ComplianceWatch:AttemptTimeout"] = "00:00:05",
-        ["ComplianceWatch:TotalTimeout"] = "00:00:10",
         ["ComplianceWatch:Catalog"] = Path.Combine(AppContext.BaseDirectory, "catalog", "default.json"),
     };
 

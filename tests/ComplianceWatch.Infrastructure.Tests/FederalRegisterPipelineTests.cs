@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using ComplianceWatch.Core;
 using ComplianceWatch.Core.Events;
 using ComplianceWatch.Core.Fetching;
 using ComplianceWatch.Core.Pipeline;
@@ -113,6 +115,7 @@ public sealed class FederalRegisterPipelineTests : IAsyncLifetime
         Assert.Empty(third.Changes);
         Assert.Equal(1, third.Unchanged);
         Assert.False(third.Results[0].Written);
+        await host.AssertVerifiedAsync();
     }
 
     [Fact]
@@ -183,6 +186,7 @@ public sealed class FederalRegisterPipelineTests : IAsyncLifetime
         api.ClearPublicInspection();
         Assert.Empty((await host.CheckAsync(Catalog())).Changes);
         Assert.Single((await host.Store.GetAsync("bis-rules")).PendingEvents);
+        await host.AssertVerifiedAsync();
     }
 
     [Fact]
@@ -310,5 +314,25 @@ public sealed class FederalRegisterPipelineTests : IAsyncLifetime
         Assert.Empty(report.Changes);
         Assert.DoesNotContain("2026-03001", (await StateAsync()).Documents.Keys);
         Assert.Contains("2026-03002", (await StateAsync()).Documents.Keys);
+        await host.AssertVerifiedAsync(); // forgetting changes the snapshot without an entry, legitimately
+    }
+
+    [Fact]
+    public async Task AuditVerify_FindsADocumentSlippedIntoTheCurrentSnapshot_SoItWouldNeverBeAnnounced()
+    {
+        api.Publish(LookbackDocuments());
+        await host.CheckAsync(Catalog());
+        await host.AssertVerifiedAsync();
+
+        await PipelineHost.EditSnapshotAsync(directory.File("state"), "bis-rules", snapshot =>
+        {
+            var state = JsonNode.Parse(snapshot["content"]!.GetValue<string>())!;
+            state["documents"]!["2026-04512"] = new JsonObject { ["stage"] = "published", ["publicationDate"] = "2026-03-11", ["entry"] = 1 };
+            snapshot["content"] = state.ToJsonString();
+            snapshot["contentHash"] = Hashing.Sha256(state.ToJsonString());
+        });
+
+        var problem = Assert.Single((await ChainVerifier.VerifyAsync(host.Store)).Problems);
+        Assert.StartsWith("bis-rules: the current snapshot holds '2026-04512', which neither its last baseline (entry #1) nor a later entry recorded", problem, StringComparison.Ordinal);
     }
 }

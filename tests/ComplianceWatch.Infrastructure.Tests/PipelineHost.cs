@@ -57,5 +57,21 @@ public sealed class PipelineHost : IAsyncDisposable
 
     public Task<CheckReport> CheckAsync(string catalogJson) => CheckAsync(CatalogLoader.Parse(catalogJson, "test.json"));
 
+    /// <summary>Asserts that <c>audit verify</c> finds every history chain and current snapshot of the store intact.</summary>
+    public async Task AssertVerifiedAsync()
+    {
+        var verification = await ChainVerifier.VerifyAsync(Store);
+        Assert.True(verification.Intact, string.Join("\n", verification.Problems));
+    }
+
+    /// <summary>Rewrites the stored current snapshot of a source in the embedded store, as an insider could.</summary>
+    public static async Task EditSnapshotAsync(string stateDirectory, string sourceId, Action<System.Text.Json.Nodes.JsonObject> edit)
+    {
+        var path = Path.Combine(stateDirectory, "sources", sourceId, "state.json");
+        var state = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(path))!.AsObject();
+        edit(state["snapshot"]!.AsObject());
+        await File.WriteAllTextAsync(path, state.ToJsonString());
+    }
+
     public ValueTask DisposeAsync() => provider.DisposeAsync();
 }

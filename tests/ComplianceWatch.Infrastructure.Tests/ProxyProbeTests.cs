@@ -36,7 +36,6 @@ public sealed class ProxyProbeTests : IAsyncLifetime
     private PipelineHost Host(string proxyUrl) => new(directory.File("state"), settings: new Dictionary<string, string?>
     {
         ["ComplianceWatch:Proxies:hk"] = proxyUrl,
-        ["ComplianceWatch:AttemptTimeout"] = "00:00:02",
     });
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ComplianceWatch.Core.Catalog;
 using ComplianceWatch.Core.Events;
 using ComplianceWatch.Core.Pipeline;
@@ -51,8 +52,6 @@ public sealed class ReachabilityPipelineTests : IAsyncLifetime
             ["ComplianceWatch:Globalping:Endpoint"] = globalping.Endpoint.ToString(),
             ["ComplianceWatch:Globalping:PollInterval"] = "00:00:00.5",
             ["ComplianceWatch:Globalping:Retries"] = "0",
-            ["ComplianceWatch:AttemptTimeout"] = "00:00:01",
-            ["ComplianceWatch:TotalTimeout"] = "00:00:02",
             ["ComplianceWatch:Region"] = "westeurope",
         };
         foreach (var (key, value) in extra ?? [])
@@ -221,6 +220,29 @@ public sealed class ReachabilityPipelineTests : IAsyncLifetime
         var history = await host.Store.QueryHistoryAsync(new HistoryQuery());
         Assert.Equal([HistoryEntryType.Baseline, HistoryEntryType.Change], history.Select(h => h.Type));
         Assert.Equal(history[0].EntryHash, change.Data.PreviousEntryHash);
+        await host.AssertVerifiedAsync(); // the streak counters changed on every check without an entry
+    }
+
+    [Fact]
+    public async Task AuditVerify_FindsAConfirmedVerdictEditedInTheCurrentSnapshot()
+    {
+        provider.Set("v1/models", Reachable);
+        await host.CheckAsync(LocalCatalog(confirmations: 1));
+        provider.Set("v1/models", GeoBlocked);
+        Assert.Single((await host.CheckAsync(LocalCatalog(confirmations: 1))).Changes);
+        await host.AssertVerifiedAsync();
+
+        // the block turned back into "reachable" by hand, hash recomputed: the next check would announce a second block
+        await PipelineHost.EditSnapshotAsync(directory.File("state"), "test-reach", snapshot =>
+        {
+            var state = JsonNode.Parse(snapshot["content"]!.GetValue<string>())!;
+            state["vantagePoints"]!["local:westeurope"]!["verdict"] = "reachable";
+            snapshot["content"] = state.ToJsonString();
+            snapshot["contentHash"] = ReachabilityState.Parse(state.ToJsonString()).VerdictHash();
+        });
+
+        var problem = Assert.Single((await ChainVerifier.VerifyAsync(host.Store)).Problems);
+        Assert.Equal("test-reach: the current snapshot holds the verdict reachable for local:westeurope but entry #2 recorded geo-blocked (edited or replaced)", problem);
     }
 
     [Fact]
@@ -239,6 +261,7 @@ public sealed class ReachabilityPipelineTests : IAsyncLifetime
         Assert.Equal([HistoryEntryType.Baseline, HistoryEntryType.Flapping], history.Select(h => h.Type));
         Assert.Contains("flapping", history[1].Summary, StringComparison.Ordinal);
         Assert.Null(history[1].Event);
+        await host.AssertVerifiedAsync(); // a flapping note records the observation, not a new verdict
     }
 
     [Fact]
@@ -369,6 +392,7 @@ public sealed class ReachabilityPipelineTests : IAsyncLifetime
         var history = await host.Store.QueryHistoryAsync(new HistoryQuery());
         Assert.Equal([HistoryEntryType.Baseline, HistoryEntryType.RulesUpdate, HistoryEntryType.Baseline], history.Select(h => h.Type));
         Assert.Equal("geo-blocked", (await VerdictOf("test-reach")).Verdict);
+        await host.AssertVerifiedAsync();
     }
 
     [Fact]

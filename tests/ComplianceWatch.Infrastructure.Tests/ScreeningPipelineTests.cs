@@ -1,9 +1,12 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using ComplianceWatch.Core;
 using ComplianceWatch.Core.Events;
 using ComplianceWatch.Core.Fetching;
 using ComplianceWatch.Core.Pipeline;
 using ComplianceWatch.Core.Screening;
+using ComplianceWatch.Core.Store;
 using ComplianceWatch.Infrastructure.Screening;
 using ComplianceWatch.Testing;
 
@@ -117,6 +120,19 @@ public sealed class ScreeningPipelineTests : IAsyncLifetime
         var again = Assert.Single((await host.CheckAsync(Catalog())).Changes);
         Assert.Equal(ScreeningChecker.Added, again.Data.Change);
         Assert.Equal(3, new[] { modified.Id, removed.Id, again.Id }.Distinct().Count());
+        await host.AssertVerifiedAsync();
+
+        // a listing slipped into the current snapshot by hand: when the list adds it, nothing would be announced
+        var slipped = "SenseTime | Entity List (EL) - Bureau of Industry and Security | el-9999";
+        await PipelineHost.EditSnapshotAsync(directory.File("state"), "vendor-screening", snapshot =>
+        {
+            var state = JsonNode.Parse(snapshot["content"]!.GetValue<string>())!;
+            state["matches"]![slipped] = JsonNode.Parse(state["matches"]!.AsObject().First().Value!.ToJsonString());
+            snapshot["content"] = state.ToJsonString();
+            snapshot["contentHash"] = Hashing.Sha256(state.ToJsonString());
+        });
+        Assert.StartsWith($"vendor-screening: the current snapshot holds '{slipped}', which neither its last baseline (entry #1) nor a later entry recorded",
+            Assert.Single((await ChainVerifier.VerifyAsync(host.Store)).Problems), StringComparison.Ordinal);
     }
 
     [Fact]

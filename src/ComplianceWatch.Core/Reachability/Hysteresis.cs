@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace ComplianceWatch.Core.Reachability;
@@ -29,6 +30,16 @@ public sealed record ReachabilityState
 {
     public int Format { get; init; } = 1;
     public SortedDictionary<string, VantageState> VantagePoints { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>Reads the state from snapshot content (vantage points in ordinal order); throws <see cref="JsonException"/> when it is not JSON.</summary>
+    public static ReachabilityState Parse(string content)
+    {
+        var state = JsonSerializer.Deserialize<ReachabilityState>(content, JsonDefaults.Options);
+        return state is null ? new ReachabilityState() : state with { VantagePoints = new SortedDictionary<string, VantageState>(state.VantagePoints, StringComparer.Ordinal) };
+    }
+
+    /// <summary>The snapshot's content hash: the confirmed verdict of each vantage point (not the streak counters, which change on every check).</summary>
+    public string VerdictHash() => Hashing.Sha256(string.Join('\n', VantagePoints.Select(v => $"{v.Key}={v.Value.Verdict?.ToName()}")));
 }
 
 public enum StepKind

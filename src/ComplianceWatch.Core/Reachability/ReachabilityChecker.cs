@@ -237,7 +237,7 @@ public sealed class ReachabilityChecker(IEnumerable<IProbe> probes, IStateStore 
         var content = JsonSerializer.Serialize(next, JsonDefaults.Options);
         var nextSnapshot = new Snapshot
         {
-            ContentHash = Hashing.Sha256(string.Join('\n', next.VantagePoints.Select(v => $"{v.Key}={v.Value.Verdict?.ToName()}"))),
+            ContentHash = next.VerdictHash(),
             Content = content,
             RulesHash = rulesHash,
             Url = source.Url,
@@ -320,8 +320,7 @@ public sealed class ReachabilityChecker(IEnumerable<IProbe> probes, IStateStore 
     {
         try
         {
-            var state = JsonSerializer.Deserialize<ReachabilityState>(content, JsonDefaults.Options);
-            return state is null ? new ReachabilityState() : state with { VantagePoints = new SortedDictionary<string, VantageState>(state.VantagePoints, StringComparer.Ordinal) };
+            return ReachabilityState.Parse(content);
         }
         catch (JsonException)
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ComplianceWatch.Core.Events;
 using ComplianceWatch.Core.Reachability;
 using ComplianceWatch.Core.Store;
@@ -38,12 +39,39 @@ public static class AuditExport
     {
         Csv => ToCsv(entries, heads),
         Markdown => ToMarkdown(entries, heads),
-        Json => ToJson(entries),
+        Json => ToJson(entries, heads),
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, $"expected one of: {string.Join(", ", Formats)}"),
     };
 
-    /// <summary>A JSON array of history entries, each with its change event (what <c>audit --json</c> prints).</summary>
-    public static string ToJson(IReadOnlyList<HistoryEntry> entries) => JsonSerializer.Serialize(entries, JsonDefaults.Indented);
+    /// <summary>
+    /// A JSON array of history entries, each with its change event (what <c>audit --json</c> prints). When
+    /// <paramref name="heads"/> are given, each entry also carries its source's chain head when the report was made,
+    /// <c>"chainHead": {"entries": N, "hash": "…"}</c>: an added property, so the document stays the array of entries
+    /// that readers of <c>audit --json</c> parse (the CSV's <c>chain-head</c> rows and the Markdown's table carry the same).
+    /// </summary>
+    public static string ToJson(IReadOnlyList<HistoryEntry> entries, IReadOnlyList<ChainHead>? heads = null)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (heads is not { Count: > 0 })
+        {
+            return JsonSerializer.Serialize(entries, JsonDefaults.Indented);
+        }
+
+        var bySource = heads.ToDictionary(h => h.SourceId, StringComparer.Ordinal);
+        var array = new JsonArray();
+        foreach (var entry in entries)
+        {
+            var node = JsonSerializer.SerializeToNode(entry, JsonDefaults.Options)!.AsObject();
+            if (bySource.TryGetValue(entry.SourceId, out var head))
+            {
+                node["chainHead"] = new JsonObject { ["entries"] = head.EntryCount, ["hash"] = head.Hash };
+            }
+
+            array.Add(node);
+        }
+
+        return array.ToJsonString(JsonDefaults.Indented);
+    }
 
     public static string TypeName(HistoryEntryType type) => type switch
     {

@@ -27,4 +27,12 @@ public interface IStateStore
 
     /// <summary>History entries matching the query, ordered by time then source and sequence.</summary>
     Task<IReadOnlyList<HistoryEntry>> QueryHistoryAsync(HistoryQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Ids of every source that has history entries stored, whether or not its state is: <c>audit verify</c> compares them
+    /// with <see cref="ListAsync"/> to find a source whose state (current snapshot and chain head) was deleted. A store
+    /// that cannot tell answers the sources of <see cref="ListAsync"/>.
+    /// </summary>
+    async Task<IReadOnlyList<string>> ListSourcesWithHistoryAsync(CancellationToken cancellationToken = default) =>
+        (await ListAsync(cancellationToken)).Where(s => s.EntryCount > 0).Select(s => s.SourceId).ToArray();
 }

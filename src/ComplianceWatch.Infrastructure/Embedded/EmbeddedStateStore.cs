@@ -157,6 +157,16 @@ public sealed class EmbeddedStateStore : IStateStore
         return entries.OrderBy(e => e.Time).ThenBy(e => e.SourceId, StringComparer.Ordinal).ThenBy(e => e.Sequence).ToArray();
     }
 
+    /// <summary>Sources with history files, with or without a <c>state.json</c> (see <see cref="IStateStore.ListSourcesWithHistoryAsync"/>).</summary>
+    public Task<IReadOnlyList<string>> ListSourcesWithHistoryAsync(CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<string> ids = SourceDirs()
+            .Where(dir => Directory.Exists(Path.Combine(dir, "history")) && Directory.EnumerateFiles(Path.Combine(dir, "history"), "*.json").Any())
+            .Select(dir => KeyEncoding.Decode(Path.GetFileName(dir)))
+            .ToArray();
+        return Task.FromResult(ids);
+    }
+
     private IEnumerable<string> SourceDirs()
     {
         var sources = Path.Combine(root, "sources");

@@ -312,6 +312,15 @@ public sealed partial class TableStateStore : IStateStore
         return entries.OrderBy(e => e.Time).ThenBy(e => e.SourceId, StringComparer.Ordinal).ThenBy(e => e.Sequence).ToArray();
     }
 
+    /// <summary>Sources with history rows, with or without a state row (see <see cref="IStateStore.ListSourcesWithHistoryAsync"/>): one projected query.</summary>
+    public async Task<IReadOnlyList<string>> ListSourcesWithHistoryAsync(CancellationToken cancellationToken = default)
+    {
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey ge {TableKeys.SourcePartitionPrefix} and PartitionKey lt {TableKeys.RangeEnd(TableKeys.SourcePartitionPrefix)} and RowKey ge {TableKeys.HistoryPrefix} and RowKey lt {TableKeys.RangeEnd(TableKeys.HistoryPrefix)}");
+        var rows = await QueryAsync(filter, ["PartitionKey", "RowKey", "SourceId"], cancellationToken);
+        return rows.Select(r => r.GetString("SourceId")).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+    }
+
     /// <summary>Entries of the given sources: one query per source partition (its <c>h|</c> rows).</summary>
     private async Task<List<HistoryEntry>> QuerySourceHistoryAsync(IEnumerable<string> sourceIds, HistoryQuery query, CancellationToken cancellationToken)
     {
