@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: ComplianceWatch `check` on N loopback terms pages served by nginx, against the raw fetch floor and
-# urlwatch 2.25. Usage: bench/run.sh [N]   (default 1000). Prints a Markdown table; details in bench/out/.
+# urlwatch 2.25. Usage: bench/run.sh [N]   (default 1000). Prints the table of issue 13 (fixed cost, first run, nothing
+# changed, changes, peak memory, each against urlwatch, the floor and the goal) and a detailed table; details in bench/out/.
+# The tool measured is what 'dotnet pack' installs on linux-x64: the ReadyToRun publish (bench/out/cw/).
 set -euo pipefail
 N=${1:-1000}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,9 +18,10 @@ fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 echo "building…" >&2
-dotnet build "$repo/src/ComplianceWatch.Cli" -c Release -nologo -v quiet >/dev/null
+# the installed tool's build: ReadyToRun for linux-x64, framework-dependent (what the linux-x64 tool package holds)
+dotnet publish "$repo/src/ComplianceWatch.Cli" -c Release -r linux-x64 --self-contained false -o "$out/cw" -nologo -v quiet >/dev/null
 dotnet build "$here/RawFetch" -c Release -nologo -v quiet >/dev/null
-CW="$repo/src/ComplianceWatch.Cli/bin/Release/net10.0/compliancewatch.dll"
+CW="$out/cw/compliancewatch.dll"
 RAW="$here/RawFetch/bin/Release/net10.0/RawFetch.dll"
 
 echo "generating $N pages…" >&2
@@ -70,6 +73,7 @@ report:
 job_defaults: {all: {}, shell: {}, url: {}, browser: {}}
 YAML
 
+: > "$out/hooks.py"
 bytes_served() { awk '{ s += $2 } END { print s+0 }' "$out/nginx/access.log"; }
 reset_log() { : > "$out/nginx/access.log"; "$NGINX" -c "$out/nginx/nginx.conf" -p "$out/nginx" -s reopen 2>/dev/null; sleep 0.2; }
 
@@ -95,9 +99,31 @@ SH
 chmod +x "$out/cw.sh" "$out/uw.sh"
 writes() { find "$state" -type f -newer "$1" ! -name '*.lock' | wc -l; }
 
+# fixed cost: 'check' on an empty catalog (and urlwatch on an empty job list), median of 11 runs after one warm-up
+echo '{"sources": []}' > "$out/empty.json"
+: > "$out/empty.yaml"
+fixed() {
+  local name=$1; shift
+  "$@" > /dev/null 2>&1 || true
+  for i in $(seq 1 11); do
+    /usr/bin/time -f "%e %M" -a -o "$out/$name.times" "$@" > "$out/$name.stdout" 2> /dev/null || true
+  done
+  python3 - "$out/$name.times" "$name" >> "$out/results.txt" <<'PY2'
+import sys, statistics
+rows = [l.split() for l in open(sys.argv[1]) if l.strip() and l.split()[0][0].isdigit()]
+walls = sorted(float(r[0]) for r in rows); rss = max(int(r[1]) for r in rows)
+print(f"{sys.argv[2]} {statistics.median(walls):.3f} {rss // 1024} 0")
+PY2
+}
+echo "fixed cost (empty catalog)…" >&2
+echo "load-fixed $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/results.txt"
+fixed cw-fixed env ComplianceWatch__AllowPrivateNetwork=true dotnet "$CW" check --catalog "$out/empty.json" --state "$out/empty-state" --json
+fixed uw-fixed urlwatch --urls "$out/empty.yaml" --config "$out/urlwatch.yaml" --cache "$out/empty-urlwatch.db" --hooks "$out/hooks.py"
+
 echo "raw fetch floor…" >&2
 measure raw dotnet "$RAW" "$out/urls.txt" 6
 
+echo "load-runs $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/results.txt"
 echo "ComplianceWatch (a) first run…" >&2
 touch "$out/mark-a"; sleep 1
 measure cw-a "$out/cw.sh"
@@ -108,7 +134,6 @@ measure cw-b "$out/cw.sh"
 echo "cw-b-writes $(writes "$out/mark-b")" >> "$out/results.txt"
 
 echo "urlwatch (a)…" >&2
-: > "$out/hooks.py"
 measure uw-a "$out/uw.sh"
 echo "urlwatch (b)…" >&2
 measure uw-b "$out/uw.sh"
@@ -139,10 +164,32 @@ def cw_changes(name):
 _, ca = cw_changes("cw-a"); _, cb = cw_changes("cw-b"); docc, cc = cw_changes("cw-c")
 uw_changed = sum(1 for l in open(f"{out}/uw-c.stdout") if l.startswith("CHANGED:"))
 def mib(b): return f"{b/1048576:.1f} MiB" if b >= 1048576 else f"{b/1024:.1f} KiB"
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
+mem = int(next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal"))) // 1048576
 print(f"\nBenchmark, {n} terms pages (40-120 KB) on loopback nginx; {datetime.date.today()}; "
-      f"{platform.machine()}, {subprocess.run(['nproc'],capture_output=True,text=True).stdout.strip()} cores; "
-      f"dotnet {subprocess.run(['dotnet','--version'],capture_output=True,text=True).stdout.strip()}; urlwatch 2.25\n")
-print("| run | tool | wall (s) | × floor | × urlwatch | peak RSS (MiB) | downloaded | store writes | changes |")
+      f"{platform.machine()} {cpu}, {subprocess.run(['nproc'],capture_output=True,text=True).stdout.strip()} cores, {mem} GiB; "
+      f"dotnet {subprocess.run(['dotnet','--version'],capture_output=True,text=True).stdout.strip()}; urlwatch 2.25; "
+      f"load average {' '.join(r['load-fixed'])} before the fixed-cost runs, {' '.join(r['load-runs'])} before (a)\n")
+
+fx, ufx = row("cw-fixed"), row("uw-fixed")
+wa, wb, wc = row("cw-a"), row("cw-b"), row("cw-c")
+ua, ub, uc = row("uw-a"), row("uw-b"), row("uw-c")
+writes_b = int(r["cw-b-writes"][0])
+ok_c = cc == expected and not docc["errors"]
+peak = max(fx[1], wa[1], wb[1], wc[1])
+def yes(b): return "yes" if b else "**no**"
+print("| run | ComplianceWatch | urlwatch | floor | goal | met |")
+print("|---|---|---|---|---|---|")
+print(f"| `check` on an empty catalog (fixed cost) | {fx[0]:.2f} s, {fx[1]} MiB | {ufx[0]:.2f} s | – | ≤ 0.15 s | {yes(fx[0] <= 0.15)} |")
+print(f"| (a) first run, {n} baselines | {wa[0]:.2f} s ({wa[0]/raw[0]:.1f}× floor, {ua[0]/wa[0]:.1f}× faster) | {ua[0]:.2f} s | {raw[0]:.2f} s "
+      f"| ≤ 10× floor and ≥ 5× faster than urlwatch | {yes(wa[0] <= 10*raw[0] and ua[0] >= 5*wa[0])} |")
+print(f"| (b) nothing changed (all 304) | {wb[0]:.2f} s ({wb[0]/raw[0]:.1f}× floor, {ub[0]/wb[0]:.1f}× faster), {writes_b} writes | {ub[0]:.2f} s | {raw[0]:.2f} s "
+      f"| ≤ 3× floor and ≥ 15× faster than urlwatch, 0 writes | {yes(wb[0] <= 3*raw[0] and ub[0] >= 15*wb[0] and writes_b == 0)} |")
+print(f"| (c) {len(expected)} changed + {len(expected)} cosmetic | {wc[0]:.2f} s ({uc[0]/wc[0]:.1f}× faster), {len(cc & expected)}/{len(expected)} caught, "
+      f"{len(cc - expected)} noise | {uc[0]:.2f} s, {uw_changed} flagged | – | ≥ 5× faster than urlwatch, same accuracy | {yes(uc[0] >= 5*wc[0] and ok_c)} |")
+print(f"| peak memory over (a)–(c) | {peak} MiB | {max(ua[1], ub[1], uc[1])} MiB | {raw[1]} MiB | ≤ 120 MB | {yes(peak * 1048576 <= 120e6)} |")
+
+print("\n| run | tool | wall (s) | × floor | × urlwatch | peak RSS (MiB) | downloaded | store writes | changes |")
 print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
 print(f"| floor | raw fetch, 6 at once | {raw[0]:.2f} | 1.00 | | {raw[1]} | {mib(raw[2])} | | |")
 for run, label, changes in (("a", "first run (baselines)", len(ca)), ("b", "nothing changed", len(cb)), ("c", "10% meaningful + 10% cosmetic edits", len(cc))):

@@ -22,13 +22,59 @@ internal static class CheckCommand
         command.Options.Add(KindOption);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var catalog = await CliApp.LoadCatalogAsync(parse, cancellationToken);
-            var sources = SourceSelection.Select(catalog, parse.GetValue(SourceOption), parse.GetValue(KindOption));
-            await using var services = CliApp.BuildServices(parse, environment);
+            // Start-up overlaps: the services (and the runner they compose) are built beside the catalog's parsing.
+            // Errors keep their order: a bad catalog is reported before a bad setting or channels file.
+            var starting = Task.Run(() => StartServicesAsync(parse, environment), CancellationToken.None);
+            SourceCatalog catalog;
+            IReadOnlyList<SourceDefinition> sources;
+            try
+            {
+                catalog = await CliApp.LoadCatalogAsync(parse, cancellationToken);
+                sources = SourceSelection.Select(catalog, parse.GetValue(SourceOption), parse.GetValue(KindOption));
+            }
+            catch
+            {
+                await DisposeQuietlyAsync(starting);
+                throw;
+            }
+
+            await using var services = await starting;
             var report = await RunAsync(services, catalog, sources, parse, environment, cancellationToken);
             return report.Errors.Count > 0 ? CliApp.ExitFailed : CliApp.ExitOk;
         });
         return command;
+    }
+
+    private static async Task<ServiceProvider> StartServicesAsync(ParseResult parse, CliEnvironment environment)
+    {
+        var services = CliApp.BuildServices(parse, environment);
+        try
+        {
+            _ = services.GetRequiredService<CheckRunner>();
+            if (parse.GetValue(CliApp.JsonOption))
+            {
+                _ = JsonSerializer.Serialize(new CheckReport([]), JsonDefaults.Indented); // the report's serializer, prepared
+            }
+
+            return services;
+        }
+        catch
+        {
+            await services.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task DisposeQuietlyAsync(Task<ServiceProvider> starting)
+    {
+        try
+        {
+            await (await starting).DisposeAsync();
+        }
+        catch (Exception)
+        {
+            // the catalog's error is the one reported; a setting's error shows once the catalog is fixed
+        }
     }
 
     /// <param name="cycles">

@@ -135,5 +135,21 @@ public sealed class CatalogRefusalTests : IDisposable
         Assert.Contains("MaxConcurrency", stderr.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Check_WithInvalidCatalogAndInvalidSetting_ReportsTheCatalogOnly()
+    {
+        // the services are composed beside the catalog's parsing; the catalog's error still comes first, alone
+        var catalog = directory.File("bad.json");
+        await File.WriteAllTextAsync(catalog, """{ "sources": [ { "id": "no-url", "kind": "terms", "title": "T" } ] }""");
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var settings = new Dictionary<string, string?> { ["ComplianceWatch:MaxConcurrency"] = "0" };
+        var code = await CliApp.RunAsync(["check", "--catalog", catalog, "--state", directory.File("state")], new CliEnvironment(stdout, stderr, settings, interactive: false));
+        Assert.Equal(2, code);
+        Assert.Contains("field 'url'", stderr.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("MaxConcurrency", stderr.ToString(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(directory.File("state")), "state was written for a refused catalog");
+    }
+
     public void Dispose() => directory.Dispose();
 }

@@ -36,6 +36,27 @@ public sealed class EmbeddedStateStoreTests : StateStoreContract, IDisposable
     }
 
     [Fact]
+    public async Task Commits_MadeAtTheSameTime_AllLandWithTheirHistoryAndLeaveNoTemporaryFiles()
+    {
+        var store = new EmbeddedStateStore(directory.File("state"));
+        var ids = Enumerable.Range(0, 40).Select(i => $"group-{i:D2}").ToArray();
+        var committed = await Task.WhenAll(ids.Select(id => Task.Run(() =>
+            store.CommitAsync(ChangeCommit(id, null, 0, null, $"content of {id}", DateTimeOffset.UnixEpoch).Commit))));
+
+        Assert.Equal(ids, committed.Select(s => s.SourceId).ToArray());
+        foreach (var id in ids)
+        {
+            var state = await store.GetAsync(id);
+            Assert.Equal("1", state.ConcurrencyToken);
+            var history = await store.QueryHistoryAsync(new HistoryQuery { SourceIds = [id], IncludeContent = true });
+            Assert.Equal($"content of {id}", Assert.Single(history).Content);
+            Assert.Null(HistoryChain.Verify(history, state.ChainHead));
+        }
+
+        Assert.Empty(Directory.EnumerateFiles(store.Root, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public async Task Get_WhenStateFileIsCorrupt_ThrowsNamingTheFile()
     {
         var store = new EmbeddedStateStore(directory.File("state"));

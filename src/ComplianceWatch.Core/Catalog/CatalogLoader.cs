@@ -409,8 +409,23 @@ public static class CatalogLoader
     {
         var file = catalog.File;
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var parser = new HtmlParser();
-        using var probe = parser.ParseDocument("<html><body></body></html>");
+        // the HTML engine is started only when there is a selector to check (a catalog without one never needs it)
+        var probe = new Lazy<IDocument>(() => new HtmlParser().ParseDocument("<html><body></body></html>"), LazyThreadSafetyMode.None);
+        try
+        {
+            CheckSources(catalog, file, seen, probe, errors);
+        }
+        finally
+        {
+            if (probe.IsValueCreated)
+            {
+                probe.Value.Dispose();
+            }
+        }
+    }
+
+    private static void CheckSources(SourceCatalog catalog, string file, HashSet<string> seen, Lazy<IDocument> probe, List<CatalogError> errors)
+    {
         foreach (var source in catalog.Sources)
         {
             if (!seen.Add(source.Id))
@@ -500,13 +515,13 @@ public static class CatalogLoader
         return names.FirstOrDefault(CredentialParameter.IsMatch) is { } name ? $"query parameter '{name}'" : null;
     }
 
-    private static void CheckSelectors(string file, string sourceId, string field, IReadOnlyList<string> selectors, IDocument probe, List<CatalogError> errors)
+    private static void CheckSelectors(string file, string sourceId, string field, IReadOnlyList<string> selectors, Lazy<IDocument> probe, List<CatalogError> errors)
     {
         for (var i = 0; i < selectors.Count; i++)
         {
             try
             {
-                _ = probe.QuerySelectorAll(selectors[i]);
+                _ = probe.Value.QuerySelectorAll(selectors[i]);
             }
             catch (DomException)
             {

@@ -14,22 +14,29 @@ namespace ComplianceWatch.Infrastructure.Embedded;
 /// {root}/sources/{key}/state.json         snapshot, health, outbox, chain head, revision: the commit point
 /// {root}/sources/{key}/history/{seq}.json one file per history entry, written before the state that counts it
 /// </code>
+/// </summary>
+/// <remarks>
 /// A commit writes the new history entries, then replaces <c>state.json</c> by writing a temporary file, flushing it
 /// to disk and renaming it over the old one (atomic on POSIX and NTFS). A crash at any instant leaves the previous or
 /// the new state; history files beyond the state's <c>entryCount</c> are leftovers of a crash and are ignored and
 /// overwritten. Commits of one source are serialized across processes by an exclusive lock file and are
-/// compare-and-swap on the revision read.
-/// </summary>
+/// compare-and-swap on the revision read. Commits made at the same time share one flush to disk (group commit): each
+/// writes its files beside their places, waits for a flush that began after its writes, then renames them in order,
+/// history first and <c>state.json</c> last.
+/// </remarks>
 public sealed class EmbeddedStateStore : IStateStore
 {
     private const int Format = 1;
     private readonly string root;
     private readonly FolderLocks locks = new();
+    private readonly GroupSync durability;
+    private bool formatChecked;
 
     public EmbeddedStateStore(string directory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         root = Path.GetFullPath(directory);
+        durability = new GroupSync(Path.Combine(root, "format.json")); // written before the first commit
     }
 
     public string Root => root;
@@ -56,28 +63,51 @@ public sealed class EmbeddedStateStore : IStateStore
             }
 
             var entryCount = current?.EntryCount ?? 0;
-            foreach (var entry in commit.NewEntries)
+            var staged = new List<(string Temp, string Path)>(commit.NewEntries.Count + 1);
+            try
             {
-                if (entry.Sequence != ++entryCount)
+                foreach (var entry in commit.NewEntries)
                 {
-                    throw new InvalidOperationException($"History entry {entry.Sequence} of '{commit.SourceId}' does not follow entry {entryCount - 1}.");
+                    if (entry.Sequence != ++entryCount)
+                    {
+                        throw new InvalidOperationException($"History entry {entry.Sequence} of '{commit.SourceId}' does not follow entry {entryCount - 1}.");
+                    }
+
+                    var path = HistoryPath(dir, entry.Sequence);
+                    staged.Add((await EmbeddedFiles.StageAsync(path, entry, cancellationToken), path));
                 }
 
-                await EmbeddedFiles.WriteAtomicallyAsync(HistoryPath(dir, entry.Sequence), entry, cancellationToken);
-            }
+                var next = new StoredState
+                {
+                    SourceId = commit.SourceId,
+                    Revision = (current?.Revision ?? 0) + 1,
+                    Snapshot = commit.Snapshot,
+                    Health = commit.Health,
+                    EntryCount = entryCount,
+                    ChainHead = commit.NewEntries.Count > 0 ? commit.NewEntries[^1].EntryHash : current?.ChainHead,
+                    Pending = [.. current?.Pending ?? [], .. commit.NewEvents],
+                };
+                var statePath = Path.Combine(dir, "state.json");
+                staged.Add((await EmbeddedFiles.StageAsync(statePath, next, cancellationToken), statePath));
+                await durability.SyncAsync(cancellationToken);
+                for (var i = 0; i < staged.Count; i++)
+                {
+                    File.Move(staged[i].Temp, staged[i].Path, overwrite: true); // state.json last: the commit point
+                    staged[i] = default;
+                }
 
-            var next = new StoredState
+                return next.ToState(commit.SourceId);
+            }
+            finally
             {
-                SourceId = commit.SourceId,
-                Revision = (current?.Revision ?? 0) + 1,
-                Snapshot = commit.Snapshot,
-                Health = commit.Health,
-                EntryCount = entryCount,
-                ChainHead = commit.NewEntries.Count > 0 ? commit.NewEntries[^1].EntryHash : current?.ChainHead,
-                Pending = [.. current?.Pending ?? [], .. commit.NewEvents],
-            };
-            await EmbeddedFiles.WriteAtomicallyAsync(Path.Combine(dir, "state.json"), next, cancellationToken);
-            return next.ToState(commit.SourceId);
+                foreach (var (temp, _) in staged)
+                {
+                    if (temp is not null)
+                    {
+                        File.Delete(temp); // not committed: a failure before the renames leaves the previous state
+                    }
+                }
+            }
         }, cancellationToken);
     }
 
@@ -180,12 +210,19 @@ public sealed class EmbeddedStateStore : IStateStore
 
     private void EnsureFormat()
     {
+        if (formatChecked)
+        {
+            return;
+        }
+
         var marker = Path.Combine(root, "format.json");
         if (!File.Exists(marker))
         {
             Directory.CreateDirectory(root);
             File.WriteAllText(marker, $"{{\"store\":\"compliancewatch-embedded\",\"format\":{Format}}}\n");
         }
+
+        formatChecked = true;
     }
 
     private static async Task<StoredState?> ReadStateAsync(string dir, CancellationToken cancellationToken) =>

@@ -150,35 +150,53 @@ public sealed partial class HttpContentFetcher(HttpClient client, IOptions<Compl
     private static async Task<BodyText> ReadTextAsync(HttpResponseMessage response, long cap, bool truncate, CancellationToken cancellationToken)
     {
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
-        long total = 0;
-        while (true)
+        // One pooled buffer of the announced size (grown only when the body is longer, e.g. compressed): a page costs
+        // no chain of ever-larger arrays, each past the large-object threshold, before its text is decoded.
+        var announced = response.Content.Headers.ContentLength is > 0 and var length && length < cap ? (int)length + 1 : 16 * 1024;
+        var buffer = ArrayPool<byte>.Shared.Rent(announced);
+        var written = 0;
+        try
         {
-            var span = buffer.GetMemory(16 * 1024);
-            var read = await stream.ReadAsync(span, cancellationToken);
-            if (read == 0)
+            long total = 0;
+            while (true)
             {
-                break;
-            }
-
-            total += read;
-            if (total > cap)
-            {
-                if (!truncate)
+                if (written == buffer.Length)
                 {
-                    return new BodyText("", total, TooLarge: true);
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, written).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
                 }
 
-                buffer.Advance(read - (int)(total - cap));
-                break;
+                var read = await stream.ReadAsync(buffer.AsMemory(written), cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                total += read;
+                if (total > cap)
+                {
+                    if (!truncate)
+                    {
+                        return new BodyText("", total, TooLarge: true);
+                    }
+
+                    written += read - (int)(total - cap);
+                    break;
+                }
+
+                written += read;
             }
 
-            buffer.Advance(read);
+            var bytes = buffer.AsSpan(0, written);
+            var encoding = DetectEncoding(response.Content.Headers.ContentType?.CharSet, bytes, out var bomLength);
+            return new BodyText(encoding.GetString(bytes[bomLength..]), bytes.Length, TooLarge: false);
         }
-
-        var bytes = buffer.WrittenSpan;
-        var encoding = DetectEncoding(response.Content.Headers.ContentType?.CharSet, bytes, out var bomLength);
-        return new BodyText(encoding.GetString(bytes[bomLength..]), bytes.Length, TooLarge: false);
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     internal static Encoding DetectEncoding(string? declared, ReadOnlySpan<byte> bytes, out int bomLength)
