@@ -87,14 +87,15 @@ fi
 echo "== tool"
 # The tool as a user installs it: pack it, install it from that package alone (a NuGet configuration with no other
 # source, packages in a fresh folder, so nothing cached or remote can stand in for it), run the installed command
-# once. Each of the two runs counts as one test in the closing line.
+# once. Each of the two runs counts as one test in the closing line. No --no-build: the pack builds the ReadyToRun
+# linux-x64 package and the portable one (RID-specific tool packages), which the solution build does not.
 tool_passed=0; tool_failed=0
 tool_dir=$(mktemp -d)
 tool_id=$(dotnet msbuild src/ComplianceWatch.Cli/ComplianceWatch.Cli.csproj -getProperty:PackageId -nologo 2>/dev/null | tr -d '[:space:]')
 tool_version=$(dotnet msbuild src/ComplianceWatch.Cli/ComplianceWatch.Cli.csproj -getProperty:Version -nologo 2>/dev/null | tr -d '[:space:]')
 printf '<?xml version="1.0" encoding="utf-8"?>\n<configuration>\n  <packageSources>\n    <clear />\n  </packageSources>\n</configuration>\n' >"$tool_dir/nuget.config"
 if [ -n "$tool_id" ] && [ -n "$tool_version" ] \
-  && dotnet pack src/ComplianceWatch.Cli -c Release --no-build -nologo -v quiet -o "$tool_dir/nupkg" \
+  && dotnet pack src/ComplianceWatch.Cli -c Release -nologo -v quiet -o "$tool_dir/nupkg" \
   && NUGET_PACKAGES="$tool_dir/packages" dotnet tool install --tool-path "$tool_dir/bin" --configfile "$tool_dir/nuget.config" \
        --add-source "$tool_dir/nupkg" "$tool_id" --version "$tool_version"; then
   installed_version=$("$tool_dir/bin/compliancewatch" --version 2>&1)
