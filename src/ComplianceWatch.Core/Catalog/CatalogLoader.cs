@@ -18,16 +18,7 @@ public static class CatalogLoader
 {
     private static readonly Lazy<JsonSchema> Schema = new(LoadSchema);
 
-    public static string SchemaText
-    {
-        get
-        {
-            using var stream = typeof(CatalogLoader).Assembly.GetManifestResourceStream("ComplianceWatch.catalog.schema.json")
-                ?? throw new InvalidOperationException("The catalog schema is not embedded in ComplianceWatch.Core.");
-            using var reader = new StreamReader(stream);
-            return reader.ReadToEnd();
-        }
-    }
+    public static string SchemaText => EmbeddedData.ReadText("catalog.schema.json", "catalog schema");
 
     public static async Task<SourceCatalog> LoadFileAsync(string path, CancellationToken cancellationToken = default)
     {

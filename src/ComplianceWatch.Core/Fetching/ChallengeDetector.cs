@@ -168,9 +168,6 @@ public sealed class ChallengeDetector
 
     private static ChallengeDetector LoadBuiltIn()
     {
-        using var stream = typeof(ChallengeDetector).Assembly.GetManifestResourceStream("ComplianceWatch.challenges.json")
-            ?? throw new InvalidOperationException("The built-in challenge signatures are not embedded in ComplianceWatch.Core.");
-        using var reader = new StreamReader(stream);
-        return Parse(reader.ReadToEnd());
+        return Parse(EmbeddedData.ReadText("challenges.json", "built-in challenge signatures"));
     }
 }

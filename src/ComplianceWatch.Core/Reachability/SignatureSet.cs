@@ -88,10 +88,7 @@ public sealed class SignatureSet
 
     private static SignatureSet LoadBuiltIn()
     {
-        using var stream = typeof(SignatureSet).Assembly.GetManifestResourceStream("ComplianceWatch.signatures.json")
-            ?? throw new InvalidOperationException("The built-in signatures are not embedded in ComplianceWatch.Core.");
-        using var reader = new StreamReader(stream);
-        return new SignatureSet(Parse(reader.ReadToEnd()));
+        return new SignatureSet(Parse(EmbeddedData.ReadText("signatures.json", "built-in signatures")));
     }
 
     private static CompiledRule Compile(SignatureRule rule)

@@ -46,10 +46,7 @@ public sealed partial class RelevanceRules
 
     private static RelevanceRules LoadShipped()
     {
-        using var stream = typeof(RelevanceRules).Assembly.GetManifestResourceStream("ComplianceWatch.relevance-rules.json")
-            ?? throw new InvalidOperationException("The relevance rules are not embedded in ComplianceWatch.Core.");
-        using var reader = new StreamReader(stream);
-        return Parse(reader.ReadToEnd());
+        return Parse(EmbeddedData.ReadText("relevance-rules.json", "relevance rules"));
     }
 
     /// <summary>Scores a document of <paramref name="typeCode"/> (RULE, NOTICE…, FEED for feed items) from the agencies' slugs and its text.</summary>

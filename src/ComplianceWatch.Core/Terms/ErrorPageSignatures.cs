@@ -87,9 +87,6 @@ public sealed class ErrorPageSignatures
 
     private static ErrorPageSignatures LoadBuiltIn()
     {
-        using var stream = typeof(ErrorPageSignatures).Assembly.GetManifestResourceStream("ComplianceWatch.error-pages.json")
-            ?? throw new InvalidOperationException("The built-in error-page signatures are not embedded in ComplianceWatch.Core.");
-        using var reader = new StreamReader(stream);
-        return Parse(reader.ReadToEnd());
+        return Parse(EmbeddedData.ReadText("error-pages.json", "built-in error-page signatures"));
     }
 }
