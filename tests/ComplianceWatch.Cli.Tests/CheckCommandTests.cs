@@ -49,8 +49,18 @@ public class CheckCommandTests : IAsyncLifetime
         Path.Combine(directory.File("state"), "sources", sourceId, "history", $"{sequence:D10}.json");
 
     /// <summary>The stored current snapshot of a source, content included (null when there is none), as an insider would read it.</summary>
-    protected virtual async Task<JsonObject?> ReadSnapshotAsync(string sourceId) =>
-        JsonNode.Parse(await File.ReadAllTextAsync(StateFile(sourceId)))!["snapshot"]?.DeepClone().AsObject();
+    protected virtual async Task<JsonObject?> ReadSnapshotAsync(string sourceId)
+    {
+        var snapshot = JsonNode.Parse(await File.ReadAllTextAsync(StateFile(sourceId)))!["snapshot"]?.DeepClone().AsObject();
+        if (snapshot?["contentEntry"] is { } entry)
+        {
+            // the text is stored once, in the history entry state.json names
+            snapshot.Remove("contentEntry");
+            snapshot["content"] = JsonNode.Parse(await ReadEntryJsonAsync(sourceId, entry.GetValue<long>()))!["content"]!.DeepClone();
+        }
+
+        return snapshot;
+    }
 
     /// <summary>Overwrites the stored current snapshot of a source (null: removes it), leaving the rest of its state, as an insider could.</summary>
     protected virtual async Task WriteSnapshotAsync(string sourceId, JsonObject? snapshot)

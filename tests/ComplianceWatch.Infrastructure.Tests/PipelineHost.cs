@@ -69,7 +69,16 @@ public sealed class PipelineHost : IAsyncDisposable
     {
         var path = Path.Combine(stateDirectory, "sources", sourceId, "state.json");
         var state = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(path))!.AsObject();
-        edit(state["snapshot"]!.AsObject());
+        var snapshot = state["snapshot"]!.AsObject();
+        if (snapshot["contentEntry"] is { } entry)
+        {
+            // the text is stored once, in the history entry state.json names: the insider writes an edited copy inline
+            snapshot.Remove("contentEntry");
+            var entryPath = Path.Combine(stateDirectory, "sources", sourceId, "history", $"{entry.GetValue<long>():D10}.json");
+            snapshot["content"] = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(entryPath))!["content"]!.DeepClone();
+        }
+
+        edit(snapshot);
         await File.WriteAllTextAsync(path, state.ToJsonString());
     }
 

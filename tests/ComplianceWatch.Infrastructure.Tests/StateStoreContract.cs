@@ -42,6 +42,27 @@ public abstract class StateStoreContract
     }
 
     [Fact]
+    public async Task GetHead_AnswersTheSnapshotsValidatorsAndTheHealth_AndNothingForAnUnknownSource()
+    {
+        var store = await CreateStoreAsync();
+        var text = string.Join('\n', Enumerable.Range(0, 4000).Select(i => $"Section {i}: the provider may suspend access in unsupported regions."));
+        var (commit, _) = ChangeCommit("src-head", null, 0, null, text, T0);
+        var health = new SourceHealth { LastSuccessAt = T0, LastCheckedAt = T0, ConsecutiveFailures = 0 };
+        var committed = await store.CommitAsync(commit with { Snapshot = commit.Snapshot! with { LastModified = "Sun, 01 Nov 2026 12:00:00 GMT", Url = "https://example.com/terms" }, Health = health });
+
+        var head = await store.GetHeadAsync("src-head");
+        Assert.Equal("src-head", head.SourceId);
+        Assert.Equal(SnapshotHead.Of(committed.Snapshot!), head.Snapshot);
+        Assert.Equal(health, head.Health);
+        Assert.True(head.Healthy);
+
+        var unknown = await store.GetHeadAsync("never-seen");
+        Assert.Null(unknown.Snapshot);
+        Assert.True(unknown.Healthy);
+        Assert.Equal(text, (await store.GetAsync("src-head")).Snapshot!.Content);
+    }
+
+    [Fact]
     public async Task Commit_WithStaleToken_ThrowsConflictAndKeepsTheWinner()
     {
         var store = await CreateStoreAsync();

@@ -208,6 +208,30 @@ public sealed class TableStateStoreTests : StateStoreContract, IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetHead_IsOnePointReadOfTheStateRow_WithoutTheSnapshotText()
+    {
+        var recorder = new RequestRecorder();
+        var name = Azurite.NewTableName();
+        var writer = NewStore(out _, name: name);
+        var text = Incompressible(150_000, seed: 7); // ≈ 450 KB of UTF-8: chunk rows
+        await writer.CommitAsync(ChangeCommit("head-only", null, 0, null, text, Nov).Commit);
+
+        var reader = NewStore(out _, recorder.Options(), name);
+        var head = await reader.GetHeadAsync("head-only");
+
+        Assert.Equal(Core.Hashing.Sha256(text), head.Snapshot!.ContentHash);
+        Assert.Equal("\"etag-1\"", head.Snapshot.ETag);
+        var (_, uri) = Assert.Single(recorder.Requests);
+        Assert.Contains("$select=", WebUtility.UrlDecode(uri.Query), StringComparison.Ordinal);
+        var (_, bytes) = Assert.Single(recorder.Responses);
+        Assert.InRange(bytes, 1, 4096);
+
+        recorder.Clear();
+        Assert.Equal(text, (await reader.GetAsync("head-only")).Snapshot!.Content);
+        Assert.True(recorder.Responses.Sum(r => r.Bytes) > 100_000, "the whole state reads the text");
+    }
+
+    [Fact]
     public async Task HistoryQueryAcross2000Sources_ReadsOnlyTheIndexPartitionsOfTheMonth()
     {
         var recorder = new RequestRecorder();

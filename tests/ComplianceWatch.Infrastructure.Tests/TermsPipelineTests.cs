@@ -82,6 +82,34 @@ public class TermsPipelineTests : IAsyncLifetime
         Assert.Equal(before.ConcurrencyToken, (await host.Store.GetAsync("test-terms")).ConcurrencyToken);
     }
 
+    /// <summary>Makes the stored text of a source's current snapshot unreadable, leaving its validators (as a damaged store would).</summary>
+    protected virtual Task DamageSnapshotTextAsync(string sourceId)
+    {
+        var root = ((Embedded.EmbeddedStateStore)host.Store).Root;
+        File.Delete(Path.Combine(root, "sources", sourceId, "history", "0000000001.json"));
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task UnchangedPage_Is304_AndTheCheckReadsOnlyTheValidators_NotTheStoredText()
+    {
+        // a page long enough that its text is not kept inline beside the validators
+        var clauses = string.Concat(Enumerable.Range(0, 300).Select(i => $"<p>Clause {i}: access from unsupported regions may be suspended without notice.</p>"));
+        server.Set("terms", Page1.Replace("<ul>", clauses + "<ul>", StringComparison.Ordinal));
+        await host.CheckAsync(TextCatalog());
+        await DamageSnapshotTextAsync("test-terms");
+        var before = await host.Store.GetHeadAsync("test-terms");
+
+        var report = await host.CheckAsync(TextCatalog());
+
+        var result = Assert.Single(report.Results);
+        Assert.True(result.Outcome == CheckOutcome.Unchanged, result.Error?.Message);
+        Assert.Equal("not modified", result.Summary);
+        Assert.Equal(1, server.NotModifiedCount);
+        Assert.False(result.Written);
+        Assert.Equal(before, await host.Store.GetHeadAsync("test-terms"));
+    }
+
     [Fact]
     public async Task UnchangedPage_WithoutValidators_IsUnchanged()
     {

@@ -52,12 +52,28 @@ public sealed class RequestRecorder : HttpPipelineSynchronousPolicy
 
     public IReadOnlyList<(string Method, Uri Uri)> Requests => requests.ToArray();
 
-    public void Clear() => requests.Clear();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(Uri Uri, long Bytes)> responses = new();
+
+    /// <summary>Each response's request URI and body size in bytes.</summary>
+    public IReadOnlyList<(Uri Uri, long Bytes)> Responses => responses.ToArray();
+
+    public void Clear()
+    {
+        requests.Clear();
+        responses.Clear();
+    }
 
     public override void OnSendingRequest(HttpMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         requests.Enqueue((message.Request.Method.ToString(), message.Request.Uri.ToUri()));
+    }
+
+    public override void OnReceivedResponse(HttpMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var body = message.Response.ContentStream;
+        responses.Enqueue((message.Request.Uri.ToUri(), message.Response.Headers.ContentLength ?? (body is { CanSeek: true } ? body.Length : -1)));
     }
 
     public TableClientOptions Options()

@@ -11,6 +11,14 @@ public interface IStateStore
     Task<SourceState> GetAsync(string sourceId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The validators of a source's current snapshot and its health, without the snapshot's text (see
+    /// <see cref="SourceHead"/>): what a conditional request needs, read without loading the text. A store that cannot
+    /// read less answers from <see cref="GetAsync"/>.
+    /// </summary>
+    async Task<SourceHead> GetHeadAsync(string sourceId, CancellationToken cancellationToken = default) =>
+        SourceHead.Of(await GetAsync(sourceId, cancellationToken));
+
+    /// <summary>
     /// Commits snapshot, health, history entries and outbox events atomically, if the stored state still has
     /// <see cref="SourceCommit.ExpectedToken"/>; otherwise throws <see cref="ConcurrencyConflictException"/>.
     /// </summary>

@@ -18,6 +18,55 @@ public sealed record Snapshot
     public required long Version { get; init; }
 }
 
+/// <summary>
+/// What a conditional check needs of the current snapshot, without its text: the validators to send (ETag,
+/// Last-Modified), and what decides whether they may be sent (rules hash, URL) and what the text is (hash, version).
+/// </summary>
+public sealed record SnapshotHead
+{
+    public required string ContentHash { get; init; }
+    public required string RulesHash { get; init; }
+    public string? Url { get; init; }
+    public string? ETag { get; init; }
+    public string? LastModified { get; init; }
+    public required long Version { get; init; }
+
+    public static SnapshotHead Of(Snapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return new()
+        {
+            ContentHash = snapshot.ContentHash,
+            RulesHash = snapshot.RulesHash,
+            Url = snapshot.Url,
+            ETag = snapshot.ETag,
+            LastModified = snapshot.LastModified,
+            Version = snapshot.Version,
+        };
+    }
+}
+
+/// <summary>
+/// A source's state as a conditional check first needs it (<see cref="IStateStore.GetHeadAsync"/>): the snapshot's
+/// validators and the health, without the snapshot's text, the history or the outbox. A 304 on a healthy source needs
+/// nothing more.
+/// </summary>
+public sealed record SourceHead
+{
+    public required string SourceId { get; init; }
+    public SnapshotHead? Snapshot { get; init; }
+    public SourceHealth Health { get; init; } = SourceHealth.Healthy;
+
+    /// <summary>True when the source needs no health transition on a success: no failure counted, not degraded.</summary>
+    public bool Healthy => Health.ConsecutiveFailures == 0 && !Health.Degraded;
+
+    public static SourceHead Of(SourceState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return new() { SourceId = state.SourceId, Snapshot = state.Snapshot is { } s ? SnapshotHead.Of(s) : null, Health = state.Health };
+    }
+}
+
 /// <summary>Whether a source is being tracked: consecutive failures and the last error.</summary>
 public sealed record SourceHealth
 {

@@ -25,16 +25,25 @@ public sealed class TermsChecker(IContentFetcher fetcher, IStateStore store, Tim
         var started = Stopwatch.GetTimestamp();
         var rules = ExtractionRules.From(terms);
         var rulesHash = rules.Hash;
-        var state = await store.GetAsync(terms.Id, cancellationToken);
-        var observation = await ObserveAsync(terms, rules, rulesHash, state.Snapshot, cancellationToken);
+        // The validators first, without the stored text: a 304 on a healthy source needs nothing else (no read of
+        // the text, no parse, no write). Anything else reads the whole state and decides from it.
+        var head = await store.GetHeadAsync(terms.Id, cancellationToken);
+        var observation = await ObserveAsync(terms, rules, rulesHash, head.Snapshot, cancellationToken);
+        if (observation.Fetch.NotModified && observation.ErrorCategory is null && head.Snapshot is not null && head.Healthy)
+        {
+            return new SourceCheckResult(terms.Id, terms.Kind, CheckOutcome.Unchanged, [], null, Stopwatch.GetElapsedTime(started), false, NotModified);
+        }
 
+        var state = await store.GetAsync(terms.Id, cancellationToken);
         var result = await SourceCommitter.CommitAsync(store, state, current => Decide(terms, settings, rulesHash, current, observation), cancellationToken);
         return result with { Duration = Stopwatch.GetElapsedTime(started) };
     }
 
+    private const string NotModified = "not modified";
+
     private sealed record Observation(FetchResult Fetch, ExtractedContent? Content, string? ErrorCategory, string? ErrorMessage);
 
-    private async Task<Observation> ObserveAsync(TermsSource source, ExtractionRules rules, string rulesHash, Snapshot? snapshot, CancellationToken cancellationToken)
+    private async Task<Observation> ObserveAsync(TermsSource source, ExtractionRules rules, string rulesHash, SnapshotHead? snapshot, CancellationToken cancellationToken)
     {
         // Validators are only worth sending when the stored content was made by the same rules from the same URL:
         // otherwise a 304 would leave nothing to re-extract.
@@ -115,7 +124,7 @@ public sealed class TermsChecker(IContentFetcher fetcher, IStateStore store, Tim
         {
             // 304 Not Modified: unchanged without a download
             return new CheckDecision(
-                new SourceCheckResult(source.Id, source.Kind, CheckOutcome.Unchanged, history.Events, null, default, false, "not modified"),
+                new SourceCheckResult(source.Id, source.Kind, CheckOutcome.Unchanged, history.Events, null, default, false, NotModified),
                 healthChanged ? history.ToCommit(snapshot, health) : null);
         }
 

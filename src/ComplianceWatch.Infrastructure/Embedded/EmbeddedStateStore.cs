@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using ComplianceWatch.Core;
 using ComplianceWatch.Core.Events;
 using ComplianceWatch.Core.Store;
@@ -11,11 +13,20 @@ namespace ComplianceWatch.Infrastructure.Embedded;
 /// The embedded store: a directory, one folder per source.
 /// <code>
 /// {root}/format.json                      store format marker
-/// {root}/sources/{key}/state.json         snapshot, health, outbox, chain head, revision: the commit point
+/// {root}/sources/{key}/state.json         snapshot validators, health, outbox, chain head, revision: the commit point
 /// {root}/sources/{key}/history/{seq}.json one file per history entry, written before the state that counts it
 /// </code>
 /// </summary>
 /// <remarks>
+/// <para>
+/// <b>The snapshot's text is not in <c>state.json</c></b> when it is the text of a history entry (a baseline, change or
+/// rules update records the text it accepted): <c>state.json</c> then names that entry (<c>contentEntry</c>) and the text
+/// is stored once. So <c>state.json</c> stays small (validators, hashes, health: a few hundred bytes), and
+/// <see cref="GetHeadAsync"/> — all a 304 needs — reads only it; <see cref="GetAsync"/> reads the entry's text too.
+/// A text of under <see cref="InlineChars"/> characters, or one no entry holds, stays inline in <c>state.json</c>, as
+/// every snapshot was before (such stores are read unchanged and move to the new layout on their next commit).
+/// </para>
+/// <para>
 /// A commit writes the new history entries, then replaces <c>state.json</c> by writing a temporary file, flushing it
 /// to disk and renaming it over the old one (atomic on POSIX and NTFS). A crash at any instant leaves the previous or
 /// the new state; history files beyond the state's <c>entryCount</c> are leftovers of a crash and are ignored and
@@ -23,13 +34,24 @@ namespace ComplianceWatch.Infrastructure.Embedded;
 /// compare-and-swap on the revision read. Commits made at the same time share one flush to disk (group commit): each
 /// writes its files beside their places, waits for a flush that began after its writes, then renames them in order,
 /// history first and <c>state.json</c> last.
+/// </para>
 /// </remarks>
 public sealed class EmbeddedStateStore : IStateStore
 {
     private const int Format = 1;
+
+    /// <summary>Snapshot texts shorter than this stay inline in <c>state.json</c> (reading a second file would cost more).</summary>
+    internal const int InlineChars = 8 * 1024;
+
     private readonly string root;
     private readonly FolderLocks locks = new();
     private readonly GroupSync durability;
+
+    /// <summary>
+    /// Which history entry each snapshot text this store handed out was read from: a commit that carries the same
+    /// string back (validators or health updated, text unchanged) keeps naming that entry without comparing texts.
+    /// </summary>
+    private readonly ConditionalWeakTable<string, ContentOrigin> servedFrom = new();
     private bool formatChecked;
 
     public EmbeddedStateStore(string directory)
@@ -43,8 +65,20 @@ public sealed class EmbeddedStateStore : IStateStore
 
     public async Task<SourceState> GetAsync(string sourceId, CancellationToken cancellationToken = default)
     {
+        var dir = SourceDir(sourceId);
+        var stored = await ReadStateAsync(dir, cancellationToken);
+        return stored is null
+            ? SourceState.Empty(sourceId)
+            : stored.ToState(sourceId, await ReadSnapshotAsync(sourceId, dir, stored.Snapshot, lenient: false, cancellationToken));
+    }
+
+    /// <summary>Reads <c>state.json</c> only: the snapshot's validators and the health, never the snapshot's text.</summary>
+    public async Task<SourceHead> GetHeadAsync(string sourceId, CancellationToken cancellationToken = default)
+    {
         var stored = await ReadStateAsync(SourceDir(sourceId), cancellationToken);
-        return stored?.ToState(sourceId) ?? SourceState.Empty(sourceId);
+        return stored is null
+            ? new SourceHead { SourceId = sourceId }
+            : new SourceHead { SourceId = sourceId, Snapshot = stored.Snapshot?.Head(), Health = stored.Health };
     }
 
     public async Task<SourceState> CommitAsync(SourceCommit commit, CancellationToken cancellationToken = default)
@@ -81,7 +115,7 @@ public sealed class EmbeddedStateStore : IStateStore
                 {
                     SourceId = commit.SourceId,
                     Revision = (current?.Revision ?? 0) + 1,
-                    Snapshot = commit.Snapshot,
+                    Snapshot = await StoreSnapshotAsync(commit, current, dir, entryCount, cancellationToken),
                     Health = commit.Health,
                     EntryCount = entryCount,
                     ChainHead = commit.NewEntries.Count > 0 ? commit.NewEntries[^1].EntryHash : current?.ChainHead,
@@ -96,7 +130,7 @@ public sealed class EmbeddedStateStore : IStateStore
                     staged[i] = default;
                 }
 
-                return next.ToState(commit.SourceId);
+                return next.ToState(commit.SourceId, commit.Snapshot);
             }
             finally
             {
@@ -118,18 +152,27 @@ public sealed class EmbeddedStateStore : IStateStore
         {
             if (await ReadStateAsync(dir, cancellationToken) is { } stored)
             {
-                states.Add(stored.ToState(stored.SourceId));
+                // a snapshot text that cannot be read is listed as empty: audit verify then names it (its hash no longer matches)
+                states.Add(stored.ToState(stored.SourceId, await ReadSnapshotAsync(stored.SourceId, dir, stored.Snapshot, lenient: true, cancellationToken)));
             }
         }
 
         return states.OrderBy(s => s.SourceId, StringComparer.Ordinal).ToArray();
     }
 
+    /// <summary>The outboxes of every source, from the <c>state.json</c> files alone.</summary>
     public async Task<IReadOnlyList<PendingEvent>> GetPendingEventsAsync(CancellationToken cancellationToken = default)
     {
-        var states = await ListAsync(cancellationToken);
-        return states.SelectMany(s => s.PendingEvents.Select(e => new PendingEvent(s.SourceId, e)))
-            .OrderBy(p => p.Event.Time).ThenBy(p => p.SourceId, StringComparer.Ordinal).ToArray();
+        var pending = new List<PendingEvent>();
+        foreach (var dir in SourceDirs())
+        {
+            if (await ReadStateAsync(dir, cancellationToken) is { Pending.Count: > 0 } stored)
+            {
+                pending.AddRange(stored.Pending.Select(e => new PendingEvent(stored.SourceId, e)));
+            }
+        }
+
+        return pending.OrderBy(p => p.Event.Time).ThenBy(p => p.SourceId, StringComparer.Ordinal).ToArray();
     }
 
     public async Task MarkPublishedAsync(string sourceId, IReadOnlyCollection<string> eventIds, CancellationToken cancellationToken = default)
@@ -228,20 +271,152 @@ public sealed class EmbeddedStateStore : IStateStore
     private static async Task<StoredState?> ReadStateAsync(string dir, CancellationToken cancellationToken) =>
         await EmbeddedFiles.ReadJsonAsync<StoredState>(Path.Combine(dir, "state.json"), cancellationToken);
 
+    /// <summary>
+    /// The snapshot with its text: inline, or read from the history entry it names. A text that cannot be read is an
+    /// error naming the file, or with <paramref name="lenient"/> an empty text (for listings and audit verify).
+    /// </summary>
+    private async Task<Snapshot?> ReadSnapshotAsync(string sourceId, string dir, StoredSnapshot? stored, bool lenient, CancellationToken cancellationToken)
+    {
+        if (stored is null)
+        {
+            return null;
+        }
+
+        if (stored.Content is { } inline)
+        {
+            return stored.With(inline);
+        }
+
+        var sequence = stored.ContentEntry ?? 0;
+        var path = HistoryPath(dir, sequence);
+        HistoryEntry? entry = null;
+        if (sequence > 0)
+        {
+            try
+            {
+                entry = await EmbeddedFiles.ReadJsonAsync<HistoryEntry>(path, cancellationToken);
+            }
+            catch (InvalidDataException) when (lenient)
+            {
+            }
+        }
+
+        if (entry?.Content is { } text)
+        {
+            servedFrom.AddOrUpdate(text, new ContentOrigin(sourceId, sequence));
+            return stored.With(text);
+        }
+
+        return lenient
+            ? stored.With("")
+            : throw new InvalidDataException(
+                $"The current snapshot of source '{sourceId}' is the text of history entry #{sequence}, but '{path}' {(entry is null ? "is missing" : "holds no text")}: " +
+                "the store was damaged (`compliancewatch audit verify` lists what else is); the source cannot be compared until its state is restored.");
+    }
+
+    /// <summary>
+    /// How <paramref name="commit"/>'s snapshot is stored: naming the history entry that holds its text (one of the
+    /// commit's new entries, or the one it was read from), else inline.
+    /// </summary>
+    private async Task<StoredSnapshot?> StoreSnapshotAsync(SourceCommit commit, StoredState? current, string dir, long entryCount, CancellationToken cancellationToken)
+    {
+        if (commit.Snapshot is not { } snapshot)
+        {
+            return null;
+        }
+
+        var text = snapshot.Content;
+        if (text.Length >= InlineChars)
+        {
+            for (var i = commit.NewEntries.Count - 1; i >= 0; i--)
+            {
+                if (commit.NewEntries[i].Content is { } recorded && (ReferenceEquals(recorded, text) || string.Equals(recorded, text, StringComparison.Ordinal)))
+                {
+                    return StoredSnapshot.Of(snapshot, commit.NewEntries[i].Sequence);
+                }
+            }
+
+            if (servedFrom.TryGetValue(text, out var origin) && origin.SourceId == commit.SourceId && origin.Sequence <= entryCount)
+            {
+                return StoredSnapshot.Of(snapshot, origin.Sequence);
+            }
+
+            if (current?.Snapshot is { ContentEntry: { } sequence, Content: null } previous && previous.ContentHash == snapshot.ContentHash
+                && await ReadSnapshotAsync(commit.SourceId, dir, previous, lenient: true, cancellationToken) is { } read
+                && string.Equals(read.Content, text, StringComparison.Ordinal))
+            {
+                return StoredSnapshot.Of(snapshot, sequence);
+            }
+        }
+
+        return StoredSnapshot.Of(snapshot, null);
+    }
+
+    private sealed record ContentOrigin(string SourceId, long Sequence);
+
+    /// <summary>A snapshot as <c>state.json</c> holds it: its text inline, or the number of the history entry holding it.</summary>
+    private sealed record StoredSnapshot
+    {
+        public required string ContentHash { get; init; }
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Content { get; init; }
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? ContentEntry { get; init; }
+        public required string RulesHash { get; init; }
+        public string? Url { get; init; }
+        public string? ETag { get; init; }
+        public string? LastModified { get; init; }
+        public required DateTimeOffset CapturedAt { get; init; }
+        public required long Version { get; init; }
+
+        public static StoredSnapshot Of(Snapshot snapshot, long? contentEntry) => new()
+        {
+            ContentHash = snapshot.ContentHash,
+            Content = contentEntry is null ? snapshot.Content : null,
+            ContentEntry = contentEntry,
+            RulesHash = snapshot.RulesHash,
+            Url = snapshot.Url,
+            ETag = snapshot.ETag,
+            LastModified = snapshot.LastModified,
+            CapturedAt = snapshot.CapturedAt,
+            Version = snapshot.Version,
+        };
+
+        public Snapshot With(string content) => new()
+        {
+            ContentHash = ContentHash,
+            Content = content,
+            RulesHash = RulesHash,
+            Url = Url,
+            ETag = ETag,
+            LastModified = LastModified,
+            CapturedAt = CapturedAt,
+            Version = Version,
+        };
+
+        public SnapshotHead Head() => new()
+        {
+            ContentHash = ContentHash,
+            RulesHash = RulesHash,
+            Url = Url,
+            ETag = ETag,
+            LastModified = LastModified,
+            Version = Version,
+        };
+    }
+
     private sealed record StoredState
     {
         public required string SourceId { get; init; }
         public required long Revision { get; init; }
-        public Snapshot? Snapshot { get; init; }
+        public StoredSnapshot? Snapshot { get; init; }
         public SourceHealth Health { get; init; } = SourceHealth.Healthy;
         public long EntryCount { get; init; }
         public string? ChainHead { get; init; }
         public List<ChangeEvent> Pending { get; init; } = [];
 
-        public SourceState ToState(string sourceId) => new()
+        public SourceState ToState(string sourceId, Snapshot? snapshot) => new()
         {
             SourceId = sourceId,
-            Snapshot = Snapshot,
+            Snapshot = snapshot,
             Health = Health,
             EntryCount = EntryCount,
             ChainHead = ChainHead,

@@ -60,6 +60,7 @@ public sealed partial class TableStateStore : IStateStore
     private const int MaxTransactionActions = 100;
     private const int Format = 1;
     private static readonly string[] EntryColumns = ["PartitionKey", "RowKey", "Sequence", .. TableBlobs.Columns("E")];
+    private static readonly string[] HeadColumns = ["PartitionKey", "RowKey", "Snapshot", "Health"];
     private static readonly string[] CommitReadColumns = ["PartitionKey", "RowKey", "EntryCount", "ChainHead", "Sequence", .. TableBlobs.Columns("E")];
     private readonly TableClient table;
     private readonly ILogger logger;
@@ -114,6 +115,27 @@ public sealed partial class TableStateStore : IStateStore
         return state is null
             ? SourceState.Empty(sourceId)
             : await ToStateAsync(state, rows.Where(r => r.RowKey.StartsWith(TableKeys.OutboxPrefix, StringComparison.Ordinal)), cancellationToken);
+    }
+
+    /// <summary>
+    /// The snapshot's validators and the health: one point read of the state row, projected to leave out the
+    /// snapshot's text (its <c>C</c> properties and chunk rows) and to skip the outbox.
+    /// </summary>
+    public async Task<SourceHead> GetHeadAsync(string sourceId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sourceId);
+        var state = await GetEntityAsync(TableKeys.SourcePartition(sourceId), TableKeys.State, HeadColumns, cancellationToken);
+        if (state is null)
+        {
+            return new SourceHead { SourceId = sourceId };
+        }
+
+        return new SourceHead
+        {
+            SourceId = sourceId,
+            Snapshot = state.GetString("Snapshot") is { Length: > 0 } snapshot ? SnapshotHead.Of(Deserialize<Snapshot>(snapshot, state)) : null,
+            Health = state.GetString("Health") is { Length: > 0 } health ? Deserialize<SourceHealth>(health, state) : SourceHealth.Healthy,
+        };
     }
 
     public async Task<SourceState> CommitAsync(SourceCommit commit, CancellationToken cancellationToken = default)
