@@ -64,11 +64,21 @@ public static class CatalogLoader
         return errors.Count > 0 ? throw new CatalogException(errors) : catalog;
     }
 
+    private static readonly EvaluationOptions FlagOnly = new() { OutputFormat = OutputFormat.Flag };
+
     private static JsonSchema LoadSchema() => JsonSchema.FromText(SchemaText);
 
     private static void ValidateAgainstSchema(JsonObject root, string file, List<CatalogError> errors)
     {
         using var document = JsonDocument.Parse(root.ToJsonString());
+
+        // A valid catalog (every run's case) is told by the flag output, which stops at the first failing keyword and
+        // collects nothing; only an invalid one is evaluated again with every node's details, to name each error.
+        if (Schema.Value.Evaluate(document.RootElement, FlagOnly).IsValid)
+        {
+            return;
+        }
+
         var results = Schema.Value.Evaluate(document.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
         if (results.IsValid)
         {

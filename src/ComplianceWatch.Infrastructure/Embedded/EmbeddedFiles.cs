@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
@@ -13,25 +14,58 @@ namespace ComplianceWatch.Infrastructure.Embedded;
 /// </summary>
 internal static class EmbeddedFiles
 {
-    public static async Task<T?> ReadJsonAsync<T>(string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// The JSON document at <paramref name="path"/>, or null when the file does not exist. Read whole into a pooled
+    /// buffer and parsed from memory: these are local files of a few hundred bytes to a few hundred kilobytes, for
+    /// which an asynchronous stream costs more than the read.
+    /// </summary>
+    public static Task<T?> ReadJsonAsync<T>(string path, CancellationToken cancellationToken)
         where T : class
     {
+        cancellationToken.ThrowIfCancellationRequested();
+        byte[]? buffer = null;
         try
         {
-            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, useAsync: true);
-            return await JsonSerializer.DeserializeAsync<T>(stream, JsonDefaults.Options, cancellationToken);
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var length = RandomAccess.GetLength(handle);
+            if (length > Array.MaxLength)
+            {
+                throw new InvalidDataException($"The file '{path}' is too large to be ComplianceWatch state ({length:N0} bytes).");
+            }
+
+            buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(length, 1));
+            var read = 0;
+            while (read < buffer.Length)
+            {
+                var n = RandomAccess.Read(handle, buffer.AsSpan(read), read);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                read += n;
+            }
+
+            return Task.FromResult(JsonSerializer.Deserialize<T>(buffer.AsSpan(0, read), JsonDefaults.Options));
         }
         catch (FileNotFoundException)
         {
-            return null;
+            return Task.FromResult<T?>(null);
         }
         catch (DirectoryNotFoundException)
         {
-            return null;
+            return Task.FromResult<T?>(null);
         }
         catch (JsonException ex)
         {
             throw new InvalidDataException($"The file '{path}' is not valid ComplianceWatch state: {ex.Message}", ex);
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
