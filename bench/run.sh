@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Benchmark: ComplianceWatch `check` on N loopback terms pages served by nginx, against the raw fetch floor and
-# urlwatch 2.25. Usage: bench/run.sh [N]   (default 1000). Prints the table of issue 13 (fixed cost, first run, nothing
+# urlwatch 2.25. Usage: bench/run.sh [N] [--no-urlwatch]   (default 1000; --no-urlwatch: ComplianceWatch and the floor
+# only, e.g. for the 10,000-source run). Prints the table of issue 13 (fixed cost, first run, nothing
 # changed, changes, peak memory, each against urlwatch, the floor and the goal) and a detailed table; details in bench/out/.
 # The tool measured is what 'dotnet pack' installs on linux-x64: the ReadyToRun publish (bench/out/cw/).
 set -euo pipefail
 N=${1:-1000}
+URLWATCH=1
+[ "${2:-}" = "--no-urlwatch" ] && URLWATCH=0
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 out="$here/out"
@@ -81,10 +84,10 @@ reset_log() { : > "$out/nginx/access.log"; "$NGINX" -c "$out/nginx/nginx.conf" -
 measure() {
   local name=$1; shift
   reset_log
-  /usr/bin/time -f "%e %M" -o "$out/$name.time" "$@" > "$out/$name.stdout" 2> "$out/$name.stderr" || true
+  /usr/bin/time -f "%e %M %U %S" -o "$out/$name.time" "$@" > "$out/$name.stdout" 2> "$out/$name.stderr" || true
   sleep 0.2
-  read -r wall rss < <(tail -n 1 "$out/$name.time")
-  echo "$name $wall $((rss / 1024)) $(bytes_served)" >> "$out/results.txt"
+  read -r wall rss user sys < <(tail -n 1 "$out/$name.time")
+  echo "$name $wall $((rss / 1024)) $(bytes_served) $(python3 -c "print(f'{$user + $sys:.2f}')")" >> "$out/results.txt"
 }
 
 state="$out/state"
@@ -118,7 +121,7 @@ PY2
 echo "fixed cost (empty catalog)…" >&2
 echo "load-fixed $(cut -d' ' -f1-3 /proc/loadavg)" >> "$out/results.txt"
 fixed cw-fixed env ComplianceWatch__AllowPrivateNetwork=true dotnet "$CW" check --catalog "$out/empty.json" --state "$out/empty-state" --json
-fixed uw-fixed urlwatch --urls "$out/empty.yaml" --config "$out/urlwatch.yaml" --cache "$out/empty-urlwatch.db" --hooks "$out/hooks.py"
+[ "$URLWATCH" = 1 ] && fixed uw-fixed urlwatch --urls "$out/empty.yaml" --config "$out/urlwatch.yaml" --cache "$out/empty-urlwatch.db" --hooks "$out/hooks.py"
 
 echo "raw fetch floor…" >&2
 measure raw dotnet "$RAW" "$out/urls.txt" 6
@@ -133,10 +136,12 @@ touch "$out/mark-b"; sleep 1
 measure cw-b "$out/cw.sh"
 echo "cw-b-writes $(writes "$out/mark-b")" >> "$out/results.txt"
 
-echo "urlwatch (a)…" >&2
-measure uw-a "$out/uw.sh"
-echo "urlwatch (b)…" >&2
-measure uw-b "$out/uw.sh"
+if [ "$URLWATCH" = 1 ]; then
+  echo "urlwatch (a)…" >&2
+  measure uw-a "$out/uw.sh"
+  echo "urlwatch (b)…" >&2
+  measure uw-b "$out/uw.sh"
+fi
 
 echo "editing 10% meaningfully and 10% cosmetically…" >&2
 sleep 1
@@ -145,8 +150,10 @@ echo "ComplianceWatch (c)…" >&2
 touch "$out/mark-c"; sleep 1
 measure cw-c "$out/cw.sh"
 echo "cw-c-writes $(writes "$out/mark-c")" >> "$out/results.txt"
-echo "urlwatch (c)…" >&2
-measure uw-c "$out/uw.sh"
+if [ "$URLWATCH" = 1 ]; then
+  echo "urlwatch (c)…" >&2
+  measure uw-c "$out/uw.sh"
+fi
 
 python3 - "$out" "$N" <<'PY'
 import json, sys, platform, subprocess, datetime
@@ -155,21 +162,37 @@ r = {}
 for line in open(f"{out}/results.txt"):
     parts = line.split()
     r[parts[0]] = parts[1:]
-def row(name): wall, rss, b = r[name]; return float(wall), int(rss), int(b)
+def row(name): wall, rss, b = r[name][:3]; return float(wall), int(rss), int(b)
+def cpu(name): return float(r[name][3]) if len(r[name]) > 3 else float("nan")
 raw = row("raw")
 expected = set(open(f"{out}/site/expected-changes.txt").read().split())
 def cw_changes(name):
     doc = json.load(open(f"{out}/{name}.stdout"))
     return doc, {c["subject"] for c in doc["changes"]}
 _, ca = cw_changes("cw-a"); _, cb = cw_changes("cw-b"); docc, cc = cw_changes("cw-c")
-uw_changed = sum(1 for l in open(f"{out}/uw-c.stdout") if l.startswith("CHANGED:"))
+has_uw = "uw-a" in r
+uw_changed = sum(1 for l in open(f"{out}/uw-c.stdout") if l.startswith("CHANGED:")) if has_uw else 0
 def mib(b): return f"{b/1048576:.1f} MiB" if b >= 1048576 else f"{b/1024:.1f} KiB"
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
 mem = int(next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal"))) // 1048576
 print(f"\nBenchmark, {n} terms pages (40-120 KB) on loopback nginx; {datetime.date.today()}; "
       f"{platform.machine()} {cpu}, {subprocess.run(['nproc'],capture_output=True,text=True).stdout.strip()} cores, {mem} GiB; "
-      f"dotnet {subprocess.run(['dotnet','--version'],capture_output=True,text=True).stdout.strip()}; urlwatch 2.25; "
+      f"dotnet {subprocess.run(['dotnet','--version'],capture_output=True,text=True).stdout.strip()}; {'urlwatch 2.25; ' if has_uw else ''}"
       f"load average {' '.join(r['load-fixed'])} before the fixed-cost runs, {' '.join(r['load-runs'])} before (a)\n")
+
+if not has_uw:
+    # --no-urlwatch: ComplianceWatch against the floor only
+    fx = row("cw-fixed")
+    print(f"`check` on an empty catalog (fixed cost): {fx[0]:.2f} s, {fx[1]} MiB\n")
+    print("| run | wall (s) | CPU user+sys (s) | × floor | peak RSS (MiB) | downloaded | store writes | changes |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    raw = row("raw")
+    print(f"| floor: raw fetch, 6 at once | {raw[0]:.2f} | {cpu('raw'):.2f} | 1.00 | {raw[1]} | {mib(raw[2])} | | |")
+    for run, label, changes in (("a", "(a) first run (baselines)", len(ca)), ("b", "(b) nothing changed", len(cb)), ("c", "(c) 10% meaningful + 10% cosmetic edits", len(cc))):
+        w, rss, b = row(f"cw-{run}")
+        print(f"| {label} | {w:.2f} | {cpu(f'cw-{run}'):.2f} | {w/raw[0]:.2f} | {rss} | {mib(b)} | {r[f'cw-{run}-writes'][0]} | {changes} |")
+    print(f"\n(c) reported exactly the {len(expected)} meaningful changes and none of the cosmetic ones: {'yes' if cc == expected and not docc['errors'] else 'NO'}")
+    sys.exit(0)
 
 fx, ufx = row("cw-fixed"), row("uw-fixed")
 wa, wb, wc = row("cw-a"), row("cw-b"), row("cw-c")
@@ -189,14 +212,14 @@ print(f"| (c) {len(expected)} changed + {len(expected)} cosmetic | {wc[0]:.2f} s
       f"{len(cc - expected)} noise | {uc[0]:.2f} s, {uw_changed} flagged | – | ≥ 5× faster than urlwatch, same accuracy | {yes(uc[0] >= 5*wc[0] and ok_c)} |")
 print(f"| peak memory over (a)–(c) | {peak} MiB | {max(ua[1], ub[1], uc[1])} MiB | {raw[1]} MiB | ≤ 120 MB | {yes(peak * 1048576 <= 120e6)} |")
 
-print("\n| run | tool | wall (s) | × floor | × urlwatch | peak RSS (MiB) | downloaded | store writes | changes |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-print(f"| floor | raw fetch, 6 at once | {raw[0]:.2f} | 1.00 | | {raw[1]} | {mib(raw[2])} | | |")
+print("\n| run | tool | wall (s) | CPU user+sys (s) | × floor | × urlwatch | peak RSS (MiB) | downloaded | store writes | changes |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+print(f"| floor | raw fetch, 6 at once | {raw[0]:.2f} | {cpu('raw'):.2f} | 1.00 | | {raw[1]} | {mib(raw[2])} | | |")
 for run, label, changes in (("a", "first run (baselines)", len(ca)), ("b", "nothing changed", len(cb)), ("c", "10% meaningful + 10% cosmetic edits", len(cc))):
     w, rss, b = row(f"cw-{run}"); uw = row(f"uw-{run}")
     writes = r[f"cw-{run}-writes"][0]
-    print(f"| ({run}) {label} | ComplianceWatch | {w:.2f} | {w/raw[0]:.2f} | {w/uw[0]:.2f} | {rss} | {mib(b)} | {writes} | {changes} |")
-    print(f"| ({run}) {label} | urlwatch | {uw[0]:.2f} | {uw[0]/raw[0]:.2f} | 1.00 | {uw[1]} | {mib(uw[2])} | | {uw_changed if run == 'c' else ''} |")
+    print(f"| ({run}) {label} | ComplianceWatch | {w:.2f} | {cpu(f'cw-{run}'):.2f} | {w/raw[0]:.2f} | {w/uw[0]:.2f} | {rss} | {mib(b)} | {writes} | {changes} |")
+    print(f"| ({run}) {label} | urlwatch | {uw[0]:.2f} | {cpu(f'uw-{run}'):.2f} | {uw[0]/raw[0]:.2f} | 1.00 | {uw[1]} | {mib(uw[2])} | | {uw_changed if run == 'c' else ''} |")
 ok = cc == expected and not cb and not ca and not docc["errors"]
 print(f"\n(c) reported exactly the {len(expected)} meaningful changes and none of the cosmetic ones: {'yes' if ok else 'NO'}")
 bytes_b, bytes_a = row("cw-b")[2], row("cw-a")[2]
