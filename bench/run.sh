@@ -163,7 +163,7 @@ for line in open(f"{out}/results.txt"):
     parts = line.split()
     r[parts[0]] = parts[1:]
 def row(name): wall, rss, b = r[name][:3]; return float(wall), int(rss), int(b)
-def cpu(name): return float(r[name][3]) if len(r[name]) > 3 else float("nan")
+def cpu_s(name): return float(r[name][3]) if len(r[name]) > 3 else float("nan")
 raw = row("raw")
 expected = set(open(f"{out}/site/expected-changes.txt").read().split())
 def cw_changes(name):
@@ -187,10 +187,10 @@ if not has_uw:
     print("| run | wall (s) | CPU user+sys (s) | × floor | peak RSS (MiB) | downloaded | store writes | changes |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     raw = row("raw")
-    print(f"| floor: raw fetch, 6 at once | {raw[0]:.2f} | {cpu('raw'):.2f} | 1.00 | {raw[1]} | {mib(raw[2])} | | |")
+    print(f"| floor: raw fetch, 6 at once | {raw[0]:.2f} | {cpu_s('raw'):.2f} | 1.00 | {raw[1]} | {mib(raw[2])} | | |")
     for run, label, changes in (("a", "(a) first run (baselines)", len(ca)), ("b", "(b) nothing changed", len(cb)), ("c", "(c) 10% meaningful + 10% cosmetic edits", len(cc))):
         w, rss, b = row(f"cw-{run}")
-        print(f"| {label} | {w:.2f} | {cpu(f'cw-{run}'):.2f} | {w/raw[0]:.2f} | {rss} | {mib(b)} | {r[f'cw-{run}-writes'][0]} | {changes} |")
+        print(f"| {label} | {w:.2f} | {cpu_s(f'cw-{run}'):.2f} | {w/raw[0]:.2f} | {rss} | {mib(b)} | {r[f'cw-{run}-writes'][0]} | {changes} |")
     print(f"\n(c) reported exactly the {len(expected)} meaningful changes and none of the cosmetic ones: {'yes' if cc == expected and not docc['errors'] else 'NO'}")
     sys.exit(0)
 
@@ -214,12 +214,12 @@ print(f"| peak memory over (a)–(c) | {peak} MiB | {max(ua[1], ub[1], uc[1])} M
 
 print("\n| run | tool | wall (s) | CPU user+sys (s) | × floor | × urlwatch | peak RSS (MiB) | downloaded | store writes | changes |")
 print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-print(f"| floor | raw fetch, 6 at once | {raw[0]:.2f} | {cpu('raw'):.2f} | 1.00 | | {raw[1]} | {mib(raw[2])} | | |")
+print(f"| floor | raw fetch, 6 at once | {raw[0]:.2f} | {cpu_s('raw'):.2f} | 1.00 | | {raw[1]} | {mib(raw[2])} | | |")
 for run, label, changes in (("a", "first run (baselines)", len(ca)), ("b", "nothing changed", len(cb)), ("c", "10% meaningful + 10% cosmetic edits", len(cc))):
     w, rss, b = row(f"cw-{run}"); uw = row(f"uw-{run}")
     writes = r[f"cw-{run}-writes"][0]
-    print(f"| ({run}) {label} | ComplianceWatch | {w:.2f} | {cpu(f'cw-{run}'):.2f} | {w/raw[0]:.2f} | {w/uw[0]:.2f} | {rss} | {mib(b)} | {writes} | {changes} |")
-    print(f"| ({run}) {label} | urlwatch | {uw[0]:.2f} | {cpu(f'uw-{run}'):.2f} | {uw[0]/raw[0]:.2f} | 1.00 | {uw[1]} | {mib(uw[2])} | | {uw_changed if run == 'c' else ''} |")
+    print(f"| ({run}) {label} | ComplianceWatch | {w:.2f} | {cpu_s(f'cw-{run}'):.2f} | {w/raw[0]:.2f} | {w/uw[0]:.2f} | {rss} | {mib(b)} | {writes} | {changes} |")
+    print(f"| ({run}) {label} | urlwatch | {uw[0]:.2f} | {cpu_s(f'uw-{run}'):.2f} | {uw[0]/raw[0]:.2f} | 1.00 | {uw[1]} | {mib(uw[2])} | | {uw_changed if run == 'c' else ''} |")
 ok = cc == expected and not cb and not ca and not docc["errors"]
 print(f"\n(c) reported exactly the {len(expected)} meaningful changes and none of the cosmetic ones: {'yes' if ok else 'NO'}")
 bytes_b, bytes_a = row("cw-b")[2], row("cw-a")[2]
