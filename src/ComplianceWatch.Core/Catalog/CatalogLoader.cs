@@ -20,7 +20,14 @@ public static class CatalogLoader
 
     public static string SchemaText => EmbeddedData.ReadText("catalog.schema.json", "catalog schema");
 
-    public static async Task<SourceCatalog> LoadFileAsync(string path, CancellationToken cancellationToken = default)
+    public static Task<SourceCatalog> LoadFileAsync(string path, CancellationToken cancellationToken = default) =>
+        LoadFileAsync(path, null, cancellationToken);
+
+    /// <summary>
+    /// Reads and validates the catalog at <paramref name="path"/>; with a <paramref name="memo"/>, a catalog this build
+    /// already found valid byte for byte is only read (see <see cref="CatalogValidationMemo"/>).
+    /// </summary>
+    public static async Task<SourceCatalog> LoadFileAsync(string path, CatalogValidationMemo? memo, CancellationToken cancellationToken = default)
     {
         string text;
         try
@@ -32,10 +39,12 @@ public static class CatalogLoader
             throw new CatalogException(path, $"cannot read the catalog: {ex.Message}");
         }
 
-        return Parse(text, path);
+        return Parse(text, path, memo);
     }
 
-    public static SourceCatalog Parse(string text, string file)
+    public static SourceCatalog Parse(string text, string file) => Parse(text, file, null);
+
+    private static SourceCatalog Parse(string text, string file, CatalogValidationMemo? memo)
     {
         JsonNode? node;
         try
@@ -52,6 +61,12 @@ public static class CatalogLoader
             throw new CatalogException(file, "the catalog must be a JSON object with a \"sources\" array");
         }
 
+        var key = memo is null ? null : CatalogValidationMemo.KeyOf(text);
+        if (key is not null && memo!.Knows(key))
+        {
+            return Bind(root, file); // validated in full by this build before, byte for byte
+        }
+
         var errors = new List<CatalogError>();
         ValidateAgainstSchema(root, file, errors);
         if (errors.Count > 0)
@@ -61,7 +76,17 @@ public static class CatalogLoader
 
         var catalog = Bind(root, file);
         CheckSemantics(catalog, errors);
-        return errors.Count > 0 ? throw new CatalogException(errors) : catalog;
+        if (errors.Count > 0)
+        {
+            throw new CatalogException(errors);
+        }
+
+        if (key is not null)
+        {
+            memo!.Remember(key);
+        }
+
+        return catalog;
     }
 
     private static readonly EvaluationOptions FlagOnly = new() { OutputFormat = OutputFormat.Flag };
