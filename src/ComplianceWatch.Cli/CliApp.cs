@@ -239,12 +239,8 @@ public static class CliApp
         }
     }
 
-    /// <summary>
-    /// The catalog of <c>--catalog</c>; one this build already validated byte for byte is not evaluated again (see
-    /// <see cref="CatalogValidationMemo"/>), unless <paramref name="validate"/> asks for the full validation.
-    /// </summary>
-    internal static Task<SourceCatalog> LoadCatalogAsync(ParseResult parse, CancellationToken cancellationToken, bool validate = false) =>
-        CatalogLoader.LoadFileAsync(parse.GetValue(CatalogOption)!, validate ? null : CatalogValidationMemo.ForCurrentUser(), cancellationToken);
+    internal static Task<SourceCatalog> LoadCatalogAsync(ParseResult parse, CancellationToken cancellationToken) =>
+        CatalogLoader.LoadFileAsync(parse.GetValue(CatalogOption)!, cancellationToken);
 
     /// <summary>Parses a date or date-time; a bare date means midnight UTC.</summary>
     internal static DateTimeOffset? ParseDate(string? text, string option)

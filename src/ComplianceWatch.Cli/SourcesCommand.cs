@@ -21,7 +21,7 @@ internal static class SourcesCommand
         var validate = new Command("validate", "Validate the catalog without fetching anything");
         validate.SetAction(async (parse, cancellationToken) =>
         {
-            var catalog = await CliApp.LoadCatalogAsync(parse, cancellationToken, validate: true); // always in full: that is the command
+            var catalog = await CliApp.LoadCatalogAsync(parse, cancellationToken);
             if (parse.GetValue(CliApp.JsonOption))
             {
                 await environment.Out.WriteLineAsync(JsonSerializer.Serialize(new { valid = true, file = catalog.File, sources = catalog.Sources.Count }, JsonDefaults.Indented));

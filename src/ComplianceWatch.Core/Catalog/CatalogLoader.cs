@@ -20,14 +20,7 @@ public static class CatalogLoader
 
     public static string SchemaText => EmbeddedData.ReadText("catalog.schema.json", "catalog schema");
 
-    public static Task<SourceCatalog> LoadFileAsync(string path, CancellationToken cancellationToken = default) =>
-        LoadFileAsync(path, null, cancellationToken);
-
-    /// <summary>
-    /// Reads and validates the catalog at <paramref name="path"/>; with a <paramref name="memo"/>, a catalog this build
-    /// already found valid byte for byte is only read (see <see cref="CatalogValidationMemo"/>).
-    /// </summary>
-    public static async Task<SourceCatalog> LoadFileAsync(string path, CatalogValidationMemo? memo, CancellationToken cancellationToken = default)
+    public static async Task<SourceCatalog> LoadFileAsync(string path, CancellationToken cancellationToken = default)
     {
         string text;
         try
@@ -39,12 +32,10 @@ public static class CatalogLoader
             throw new CatalogException(path, $"cannot read the catalog: {ex.Message}");
         }
 
-        return Parse(text, path, memo);
+        return Parse(text, path);
     }
 
-    public static SourceCatalog Parse(string text, string file) => Parse(text, file, null);
-
-    private static SourceCatalog Parse(string text, string file, CatalogValidationMemo? memo)
+    public static SourceCatalog Parse(string text, string file)
     {
         JsonNode? node;
         try
@@ -61,12 +52,6 @@ public static class CatalogLoader
             throw new CatalogException(file, "the catalog must be a JSON object with a \"sources\" array");
         }
 
-        var key = memo is null ? null : CatalogValidationMemo.KeyOf(text);
-        if (key is not null && memo!.Knows(key))
-        {
-            return Bind(root, file); // validated in full by this build before, byte for byte
-        }
-
         var errors = new List<CatalogError>();
         ValidateAgainstSchema(root, file, errors);
         if (errors.Count > 0)
@@ -76,17 +61,7 @@ public static class CatalogLoader
 
         var catalog = Bind(root, file);
         CheckSemantics(catalog, errors);
-        if (errors.Count > 0)
-        {
-            throw new CatalogException(errors);
-        }
-
-        if (key is not null)
-        {
-            memo!.Remember(key);
-        }
-
-        return catalog;
+        return errors.Count > 0 ? throw new CatalogException(errors) : catalog;
     }
 
     private static readonly EvaluationOptions FlagOnly = new() { OutputFormat = OutputFormat.Flag };

@@ -277,57 +277,6 @@ public class CatalogLoaderTests
         }
 
         [Fact]
-        public async Task LoadFileAsync_WithAMemo_ValidatesACatalogOnce_AndAgainOnceItsTextChanges()
-        {
-            using var directory = new ComplianceWatch.Testing.TempDirectory();
-            var memo = new CatalogValidationMemo(directory.File("cache"));
-            var path = directory.File("catalog.json");
-            await System.IO.File.WriteAllTextAsync(path, CatalogWith(Terms()));
-
-            var first = await CatalogLoader.LoadFileAsync(path, memo);
-            var second = await CatalogLoader.LoadFileAsync(path, memo);
-            Assert.Equal(1, memo.Recognized);
-            Assert.Equal(first.Sources.Select(s => s.Id), second.Sources.Select(s => s.Id));
-            Assert.Equal("https://acme.example/terms", ((TermsSource)Assert.Single(second.Sources)).Url);
-
-            // one byte more is another catalog: validated in full, and refused if it does not hold
-            await System.IO.File.WriteAllTextAsync(path, CatalogWith(Terms(extra: ", \"select\": \"main >\"")));
-            var refused = await Assert.ThrowsAsync<CatalogException>(() => CatalogLoader.LoadFileAsync(path, memo));
-            Assert.Contains(refused.Errors, e => e.Field == "select");
-            Assert.Equal(1, memo.Recognized);
-        }
-
-        [Fact]
-        public async Task LoadFileAsync_ARefusedCatalog_IsNeverRemembered_AndIsRefusedOnEveryRunWithItsErrors()
-        {
-            using var directory = new ComplianceWatch.Testing.TempDirectory();
-            var memo = new CatalogValidationMemo(directory.File("cache"));
-            var path = directory.File("catalog.json");
-            await System.IO.File.WriteAllTextAsync(path, CatalogWith(Terms() + "," + Terms()));
-
-            var first = await Assert.ThrowsAsync<CatalogException>(() => CatalogLoader.LoadFileAsync(path, memo));
-            var second = await Assert.ThrowsAsync<CatalogException>(() => CatalogLoader.LoadFileAsync(path, memo));
-            Assert.Contains(first.Errors, e => e.Message.Contains("duplicate id", StringComparison.Ordinal));
-            Assert.Equal(first.Errors.Select(e => e.ToString()), second.Errors.Select(e => e.ToString()));
-            Assert.Equal(0, memo.Recognized);
-            Assert.False(Directory.Exists(directory.File("cache")) && Directory.EnumerateFiles(directory.File("cache"), "*", SearchOption.AllDirectories).Any());
-        }
-
-        [Fact]
-        public async Task LoadFileAsync_WhenTheMemoCannotBeWritten_LoadsAndValidatesAsWithout()
-        {
-            using var directory = new ComplianceWatch.Testing.TempDirectory();
-            await System.IO.File.WriteAllTextAsync(directory.File("cache"), "a file where the memo's directory would be");
-            var memo = new CatalogValidationMemo(directory.File("cache"));
-            var path = directory.File("catalog.json");
-            await System.IO.File.WriteAllTextAsync(path, CatalogWith(Terms()));
-
-            Assert.Single((await CatalogLoader.LoadFileAsync(path, memo)).Sources);
-            Assert.Single((await CatalogLoader.LoadFileAsync(path, memo)).Sources);
-            Assert.Equal(0, memo.Recognized);
-        }
-
-        [Fact]
         public async Task LoadFileAsync_WhenTheFileDoesNotExist_ThrowsCatalogExceptionNamingTheFile()
         {
             var path = Path.Combine(Path.GetTempPath(), $"cw-missing-{Guid.NewGuid():N}", "catalog.json");
