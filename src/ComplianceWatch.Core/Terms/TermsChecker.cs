@@ -66,7 +66,8 @@ public sealed class TermsChecker(IContentFetcher fetcher, IStateStore store, Tim
         {
             var text = fetch.Text ?? "";
             var content = IsPlainText(fetch.MediaType) ? PlainTextExtractor.Extract(text, rules) : HtmlExtractor.Extract(text, rules);
-            return new Observation(fetch, content, null, null);
+            // the page itself is not needed past extraction: not kept alive through the commit (and its flush to disk)
+            return new Observation(fetch with { Text = null }, content, null, null);
         }
         catch (ExtractionException ex)
         {

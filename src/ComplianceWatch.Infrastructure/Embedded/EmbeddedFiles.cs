@@ -79,7 +79,7 @@ internal static class EmbeddedFiles
         var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         try
         {
-            await using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: false);
+            await using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: false);
             await JsonSerializer.SerializeAsync(stream, value, JsonDefaults.Options, cancellationToken);
             await stream.FlushAsync(cancellationToken);
             if (!GroupSync.Supported)
@@ -103,7 +103,7 @@ internal static class EmbeddedFiles
         var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         try
         {
-            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
+            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true))
             {
                 await JsonSerializer.SerializeAsync(stream, value, JsonDefaults.Options, cancellationToken);
                 await stream.FlushAsync(cancellationToken);
