@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using AngleSharp.Dom;
@@ -31,14 +32,25 @@ public sealed class ChallengeDetector
     /// </summary>
     private readonly Regex? anyBody;
 
+    /// <summary>
+    /// The literal texts those patterns cannot match without (<see cref="RequiredLiterals"/>), found with one vectorized
+    /// search: a page that contains none of them is no interstitial, and the alternation is not run over it (the
+    /// regex engine would try it at nearly every letter). Null when a pattern names no literal: then the alternation runs.
+    /// </summary>
+    private readonly SearchValues<string>? anyBodyLiterals;
+
     private ChallengeDetector(IReadOnlyList<ChallengeRule> rules, int maxInterstitialText)
     {
         Rules = rules;
         MaxInterstitialText = maxInterstitialText;
         static Regex? Pattern(string? p) => p is null ? null : new Regex(p, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, MatchTimeout);
         this.rules = rules.Select(r => (r, Pattern(r.HeaderPattern), Pattern(r.BodyPattern))).ToArray();
-        var bodies = rules.Where(r => r.BodyPattern is not null && r.Status.Count == 0).Select(r => $"(?:{r.BodyPattern})").ToArray();
-        anyBody = bodies.Length == 0 ? null : new Regex(string.Join("|", bodies), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout);
+        var anyStatus = rules.Where(r => r.BodyPattern is not null && r.Status.Count == 0).Select(r => r.BodyPattern!).ToArray();
+        anyBody = anyStatus.Length == 0 ? null : new Regex(string.Join("|", anyStatus.Select(p => $"(?:{p})")), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout);
+        var literals = anyStatus.Select(RequiredLiterals.Of).ToArray();
+        anyBodyLiterals = anyStatus.Length > 0 && literals.All(l => l is not null)
+            ? SearchValues.Create(literals.SelectMany(l => l!).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(), StringComparison.OrdinalIgnoreCase)
+            : null;
     }
 
     /// <summary>The rules shipped with ComplianceWatch.</summary>
@@ -90,8 +102,16 @@ public sealed class ChallengeDetector
         return null;
     }
 
+    /// <summary>Whether the prefilter is on: every any-status body pattern names literals (tests).</summary>
+    internal bool ScansLiteralsFirst => anyBodyLiterals is not null;
+
     private bool AnyBodyMatches(string body)
     {
+        if (anyBodyLiterals is not null && !body.AsSpan().ContainsAny(anyBodyLiterals))
+        {
+            return false; // none of the texts any of the patterns needs
+        }
+
         try
         {
             return anyBody?.IsMatch(body) ?? false;
