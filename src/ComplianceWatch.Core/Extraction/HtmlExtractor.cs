@@ -72,7 +72,7 @@ public static class HtmlExtractor
         }
 
         var ignore = TextNormalizer.CompileIgnore(rules.Ignore);
-        var (content, count) = rules.Extract == ExtractMode.List ? ListEntries(roots, ignore) : TextLines(roots, ignore);
+        var (content, count) = rules.Extract == ExtractMode.List ? ListEntries(roots, ignore) : TextLines(roots, ignore, html.Length);
         if (count == 0)
         {
             throw new ExtractionException("empty-content", rules.Extract == ExtractMode.List
@@ -107,9 +107,9 @@ public static class HtmlExtractor
     /// The selection's text, one normalized line per block, joined by line breaks, and the number of lines. Each line is
     /// normalized from the writer's buffer straight into the content's buffer: no string per line or per text node.
     /// </summary>
-    private static (string Content, int Lines) TextLines(IEnumerable<IElement> roots, IReadOnlyList<Regex> ignore)
+    private static (string Content, int Lines) TextLines(IEnumerable<IElement> roots, IReadOnlyList<Regex> ignore, int sizeHint)
     {
-        using var writer = new LineWriter(new LineSink(ignore));
+        using var writer = new LineWriter(new LineSink(ignore, sizeHint));
         foreach (var root in roots)
         {
             writer.Break();
@@ -269,9 +269,10 @@ public static class HtmlExtractor
     }
 
     /// <summary>Normalizes each finished line into one pooled buffer: the content, its lines joined by line breaks.</summary>
-    private sealed class LineSink(IReadOnlyList<Regex> ignore)
+    /// <remarks>The text of a page is nearly always shorter than its markup: sized from it, the buffer is rented once.</remarks>
+    private sealed class LineSink(IReadOnlyList<Regex> ignore, int sizeHint)
     {
-        private char[] content = ArrayPool<char>.Shared.Rent(16 * 1024);
+        private char[] content = ArrayPool<char>.Shared.Rent(Math.Clamp(sizeHint, 1024, 1024 * 1024));
         private int length;
         private int lines;
 
