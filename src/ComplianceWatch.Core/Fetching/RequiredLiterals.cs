@@ -22,14 +22,35 @@ internal static class RequiredLiterals
     /// <summary>Literals shorter than this are too frequent to be worth a search: the pattern gets no literals (null).</summary>
     public const int MinLength = 3;
 
-    public static IReadOnlyList<string>? Of(string pattern)
+    public static IReadOnlyList<string>? Of(string pattern) =>
+        Branches(pattern)?.SelectMany(b => b.Key).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+
+    /// <summary>
+    /// The pattern's top-level branches, each with the set of literals it is searched by (<see cref="Branch.Key"/>,
+    /// its rarest required part) and every part it requires (<see cref="Branch.AllOf"/>: each a set of which the
+    /// text must contain one). Null when a branch names no literal of <see cref="MinLength"/> characters.
+    /// </summary>
+    public static IReadOnlyList<Branch>? Branches(string pattern)
     {
         ArgumentNullException.ThrowIfNull(pattern);
         var parser = new Parser(pattern);
         try
         {
-            var literals = parser.Alternation();
-            return parser.AtEnd && literals is not null && literals.All(l => l.Length >= MinLength) ? literals.Distinct(StringComparer.OrdinalIgnoreCase).ToArray() : null;
+            var branches = new List<Branch>();
+            while (true)
+            {
+                var parts = parser.Sequence();
+                if (Best(parts) is not { } key || key.Min(l => l.Length) < MinLength)
+                {
+                    return null;
+                }
+
+                branches.Add(new Branch(key.Distinct(StringComparer.OrdinalIgnoreCase).ToArray(), parts.Select(p => (IReadOnlyList<string>)p.ToArray()).ToArray()));
+                if (!parser.TakeBar())
+                {
+                    return parser.AtEnd ? branches : null;
+                }
+            }
         }
         catch (FormatException)
         {
@@ -37,11 +58,40 @@ internal static class RequiredLiterals
         }
     }
 
+    /// <summary>One top-level branch of a pattern: what it is searched by, and every part it cannot match without.</summary>
+    public sealed record Branch(IReadOnlyList<string> Key, IReadOnlyList<IReadOnlyList<string>> AllOf);
+
+    private static List<string>? Best(List<List<string>> parts)
+    {
+        List<string>? best = null;
+        foreach (var part in parts)
+        {
+            if (best is null || Better(part, best))
+            {
+                best = part;
+            }
+        }
+
+        return best;
+    }
+
     private sealed class Parser(string pattern)
     {
         private int position;
 
         public bool AtEnd => position == pattern.Length;
+
+        /// <summary>Steps over a <c>|</c> between branches; false at the end of the pattern or of a group.</summary>
+        public bool TakeBar()
+        {
+            if (Peek != '|')
+            {
+                return false;
+            }
+
+            position++;
+            return true;
+        }
 
         private char? Peek => position < pattern.Length ? pattern[position] : null;
 
@@ -52,7 +102,7 @@ internal static class RequiredLiterals
             var known = true;
             while (true)
             {
-                var branch = Sequence();
+                var branch = Best(Sequence());
                 if (branch is null) { known = false; } else { union.AddRange(branch); }
                 if (Peek != '|')
                 {
@@ -64,19 +114,19 @@ internal static class RequiredLiterals
         }
 
         /// <summary>
-        /// Items one after another: each run of literal characters and each required group is a candidate set; the one
-        /// whose shortest literal is longest is the sequence's (any one required part is enough).
+        /// Items one after another: each run of literal characters and each required group is a part every match
+        /// contains (a set: one of its literals); any one of them is enough to search by.
         /// </summary>
-        private List<string>? Sequence()
+        public List<List<string>> Sequence()
         {
-            List<string>? best = null;
+            var parts = new List<List<string>>();
             var run = new StringBuilder();
 
             void Offer(List<string>? candidate)
             {
-                if (candidate is { Count: > 0 } && (best is null || Better(candidate, best)))
+                if (candidate is { Count: > 0 })
                 {
-                    best = candidate;
+                    parts.Add(candidate);
                 }
             }
 
@@ -146,7 +196,7 @@ internal static class RequiredLiterals
             }
 
             EndRun();
-            return best;
+            return parts;
         }
 
         /// <summary>Reads a quantifier after an atom; returns its minimum count, or null when there is none.</summary>

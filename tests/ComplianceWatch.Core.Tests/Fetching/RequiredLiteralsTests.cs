@@ -38,6 +38,45 @@ public class RequiredLiteralsTests
     }
 
     [Fact]
+    public void Branches_NameTheKeyAndEveryRequiredPartOfEachBranch()
+    {
+        var branches = RequiredLiterals.Branches(@"/cdn-cgi/challenge-platform/(h/[a-z]/)?orchestrate/|var dd\s*=\s*\{\s*['""]rt['""]");
+
+        Assert.NotNull(branches);
+        Assert.Collection(
+            branches,
+            first =>
+            {
+                Assert.Equal(["/cdn-cgi/challenge-platform/"], first.Key);
+                Assert.Equal([["/cdn-cgi/challenge-platform/"], ["orchestrate/"]], first.AllOf);
+            },
+            second =>
+            {
+                Assert.Equal(["var dd"], second.Key);
+                Assert.Equal([["var dd"], ["="], ["{"], ["rt"]], second.AllOf);
+            });
+    }
+
+    [Fact]
+    public void BuiltInDetector_DocumentCarryingOnlyTheDetectionScript_IsNoChallenge()
+    {
+        var body = "<html><head><title>Terms</title></head><body><p>Short terms.</p>" +
+            "<script src=\"/cdn-cgi/challenge-platform/scripts/jsd/main.js\"></script></body></html>";
+
+        Assert.Null(ChallengeDetector.BuiltIn.Match(200, _ => null, body));
+    }
+
+    [Fact]
+    public void BuiltInDetector_InterstitialWhoseOnlyMarkerIsTheOrchestratePath_IsMatched()
+    {
+        // the key literal and the second required part are far apart: both must be found
+        var body = "<html><head><title>One moment</title></head><body><p>Checking your browser.</p>" +
+            "<script src=\"/CDN-CGI/challenge-platform/h/b/orchestrate/chl_page/v1?ray=8f\"></script></body></html>";
+
+        Assert.Equal("cloudflare-challenge-page", ChallengeDetector.BuiltIn.Match(200, _ => null, body)?.Name);
+    }
+
+    [Fact]
     public void CaseInsensitiveRegex_MatchesAsciiCharactersOnlyAsOrdinalIgnoreCaseDoes_ExceptK()
     {
         // the premise of the prefilter: for every ASCII character but k/K, the characters an IgnoreCase|CultureInvariant
