@@ -1,4 +1,4 @@
-using System.Text;
+using System.Buffers;
 using System.Text.RegularExpressions;
 using AngleSharp.Dom;
 using AngleSharp.Html.Parser;
@@ -41,6 +41,11 @@ public static class HtmlExtractor
         "rt", "ruby", "s", "samp", "small", "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
     };
 
+    /// <summary>
+    /// The parser builds only what extraction reads: no source positions per element (nothing here reports them).
+    /// </summary>
+    private static readonly HtmlParserOptions ParserOptions = new() { DisableElementPositionTracking = true };
+
     public static ExtractedContent Extract(string html, ExtractionRules rules)
     {
         ArgumentNullException.ThrowIfNull(rules);
@@ -49,8 +54,7 @@ public static class HtmlExtractor
             throw new ExtractionException("empty-content", "the page is empty");
         }
 
-        var parser = new HtmlParser();
-        using var document = parser.ParseDocument(html);
+        using var document = new HtmlParser(ParserOptions).ParseDocument(html);
         foreach (var selector in rules.Remove)
         {
             foreach (var element in document.QuerySelectorAll(selector).ToArray())
@@ -68,16 +72,15 @@ public static class HtmlExtractor
         }
 
         var ignore = TextNormalizer.CompileIgnore(rules.Ignore);
-        IReadOnlyList<string> lines = rules.Extract == ExtractMode.List ? ListEntries(roots, ignore) : TextLines(roots, ignore);
-        if (lines.Count == 0)
+        var (content, count) = rules.Extract == ExtractMode.List ? ListEntries(roots, ignore) : TextLines(roots, ignore, html.Length);
+        if (count == 0)
         {
             throw new ExtractionException("empty-content", rules.Extract == ExtractMode.List
                 ? "the selected part of the page has no list entries"
                 : "the selected part of the page has no text");
         }
 
-        var content = string.Join('\n', lines);
-        return new ExtractedContent(content, Hashing.Sha256(content), lines.Count);
+        return new ExtractedContent(content, Hashing.Sha256(content), count);
     }
 
     private static List<IElement> SelectRoots(IDocument document, IReadOnlyList<string> selectors)
@@ -100,9 +103,13 @@ public static class HtmlExtractor
         return document.All.Where(e => matched.Contains(e) && !e.Ancestors().OfType<IElement>().Any(matched.Contains)).ToList();
     }
 
-    private static List<string> TextLines(IEnumerable<IElement> roots, IReadOnlyList<Regex> ignore)
+    /// <summary>
+    /// The selection's text, one normalized line per block, joined by line breaks, and the number of lines. Each line is
+    /// normalized from the writer's buffer straight into the content's buffer: no string per line or per text node.
+    /// </summary>
+    private static (string Content, int Lines) TextLines(IEnumerable<IElement> roots, IReadOnlyList<Regex> ignore, int sizeHint)
     {
-        var writer = new LineWriter();
+        using var writer = new LineWriter(new LineSink(ignore, sizeHint));
         foreach (var root in roots)
         {
             writer.Break();
@@ -110,10 +117,10 @@ public static class HtmlExtractor
             writer.Break();
         }
 
-        return writer.Lines.Select(l => TextNormalizer.NormalizeLine(l, ignore)).Where(l => l.Length > 0).ToList();
+        return writer.Sink!.Finish();
     }
 
-    private static List<string> ListEntries(IEnumerable<IElement> roots, IReadOnlyList<Regex> ignore)
+    private static (string Content, int Entries) ListEntries(IEnumerable<IElement> roots, IReadOnlyList<Regex> ignore)
     {
         var entries = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var root in roots)
@@ -121,7 +128,7 @@ public static class HtmlExtractor
             var items = root.LocalName == "li" ? [root] : root.QuerySelectorAll("li").ToArray();
             foreach (var item in items)
             {
-                var writer = new LineWriter();
+                using var writer = new LineWriter(null);
                 foreach (var child in item.ChildNodes)
                 {
                     if (child is IElement { LocalName: "ul" or "ol" })
@@ -140,7 +147,7 @@ public static class HtmlExtractor
             }
         }
 
-        return entries.ToList();
+        return (string.Join('\n', entries), entries.Count);
     }
 
     private static void Render(INode node, LineWriter writer, bool inline = false)
@@ -180,9 +187,10 @@ public static class HtmlExtractor
                     writer.HasCell = true;
                 }
 
-                foreach (var child in element.ChildNodes)
+                var children = element.ChildNodes;
+                for (var i = 0; i < children.Length; i++)
                 {
-                    Render(child, writer, inline);
+                    Render(children[i], writer, inline);
                 }
 
                 if (block) { writer.Break(); }
@@ -260,35 +268,99 @@ public static class HtmlExtractor
         return null;
     }
 
-    private sealed class LineWriter
+    /// <summary>Normalizes each finished line into one pooled buffer: the content, its lines joined by line breaks.</summary>
+    /// <remarks>The text of a page is nearly always shorter than its markup: sized from it, the buffer is rented once.</remarks>
+    private sealed class LineSink(IReadOnlyList<Regex> ignore, int sizeHint)
     {
-        private readonly StringBuilder current = new();
+        private char[] content = ArrayPool<char>.Shared.Rent(Math.Clamp(sizeHint, 1024, 1024 * 1024));
+        private int length;
+        private int lines;
+
+        public void Add(ReadOnlySpan<char> line)
+        {
+            var start = length;
+            if (lines > 0)
+            {
+                TextNormalizer.Grow(ref content, length, 1);
+                content[length++] = '\n';
+            }
+
+            var written = TextNormalizer.AppendNormalizedLine(line, ignore, ref content, length);
+            if (written == 0)
+            {
+                length = start; // an empty line is no line
+                return;
+            }
+
+            length += written;
+            lines++;
+        }
+
+        public (string Content, int Lines) Finish()
+        {
+            var result = (new string(content, 0, length), lines);
+            ArrayPool<char>.Shared.Return(content);
+            content = [];
+            length = 0;
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// The current line in a pooled buffer; a finished line goes to the sink (text mode) or to <see cref="Lines"/>
+    /// (a list entry's parts).
+    /// </summary>
+    private sealed class LineWriter(LineSink? sink) : IDisposable
+    {
+        private char[] current = ArrayPool<char>.Shared.Rent(1024);
+        private int length;
+
+        public LineSink? Sink => sink;
 
         public List<string> Lines { get; } = [];
 
-        public string Current => current.ToString();
+        public string Current => new(current, 0, length);
 
         /// <summary>Whether the current line ends with a character that is not white space.</summary>
-        public bool EndsInText => current.Length > 0 && !char.IsWhiteSpace(current[current.Length - 1]);
+        public bool EndsInText => length > 0 && !char.IsWhiteSpace(current[length - 1]);
 
         /// <summary>The last character of the current line (only meaningful when <see cref="EndsInText"/>).</summary>
-        public char Last => current[current.Length - 1];
+        public char Last => current[length - 1];
 
         /// <summary>Whether a table cell has started on the current line.</summary>
         public bool HasCell { get; set; }
 
-        public void Append(string text) => current.Append(text);
+        public void Append(string text)
+        {
+            TextNormalizer.Grow(ref current, length, text.Length);
+            text.CopyTo(current.AsSpan(length));
+            length += text.Length;
+        }
 
         public void Break()
         {
             HasCell = false;
-            if (current.Length == 0)
+            if (length == 0)
             {
                 return;
             }
 
-            Lines.Add(current.ToString());
-            current.Clear();
+            if (sink is not null)
+            {
+                sink.Add(current.AsSpan(0, length));
+            }
+            else
+            {
+                Lines.Add(Current);
+            }
+
+            length = 0;
+        }
+
+        public void Dispose()
+        {
+            ArrayPool<char>.Shared.Return(current);
+            current = [];
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using AngleSharp.Dom;
@@ -31,14 +32,38 @@ public sealed class ChallengeDetector
     /// </summary>
     private readonly Regex? anyBody;
 
+    /// <summary>
+    /// The literal texts those patterns cannot match without (<see cref="RequiredLiterals"/>), found with one vectorized
+    /// search: a page that contains none of them is no interstitial, and the alternation is not run over it (the
+    /// regex engine would try it at nearly every letter). Where one is found, the other parts its branch requires are
+    /// looked for too (a page carrying Cloudflare's detection script names <c>/cdn-cgi/challenge-platform/</c> but not
+    /// the challenge's <c>orchestrate/</c>). Null when a pattern names no literal: then the alternation always runs.
+    /// </summary>
+    private readonly SearchValues<string>? anyBodyLiterals;
+
+    /// <summary>The top-level branches of those patterns, and for each key literal the branches it is the key of.</summary>
+    private readonly IReadOnlyList<RequiredLiterals.Branch> anyBodyBranches = [];
+
+    private readonly IReadOnlyList<(string Literal, int[] Branches)> branchesByKey = [];
+
     private ChallengeDetector(IReadOnlyList<ChallengeRule> rules, int maxInterstitialText)
     {
         Rules = rules;
         MaxInterstitialText = maxInterstitialText;
         static Regex? Pattern(string? p) => p is null ? null : new Regex(p, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, MatchTimeout);
         this.rules = rules.Select(r => (r, Pattern(r.HeaderPattern), Pattern(r.BodyPattern))).ToArray();
-        var bodies = rules.Where(r => r.BodyPattern is not null && r.Status.Count == 0).Select(r => $"(?:{r.BodyPattern})").ToArray();
-        anyBody = bodies.Length == 0 ? null : new Regex(string.Join("|", bodies), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout);
+        var anyStatus = rules.Where(r => r.BodyPattern is not null && r.Status.Count == 0).Select(r => r.BodyPattern!).ToArray();
+        anyBody = anyStatus.Length == 0 ? null : new Regex(string.Join("|", anyStatus.Select(p => $"(?:{p})")), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout);
+        var branches = anyStatus.Select(RequiredLiterals.Branches).ToArray();
+        if (anyStatus.Length > 0 && branches.All(b => b is not null))
+        {
+            anyBodyBranches = branches.SelectMany(b => b!).ToArray();
+            branchesByKey = anyBodyBranches.SelectMany((b, i) => b.Key.Select(literal => (literal, i)))
+                .GroupBy(k => k.literal, StringComparer.OrdinalIgnoreCase)
+                .Select(g => (g.Key, g.Select(k => k.i).Distinct().ToArray()))
+                .ToArray();
+            anyBodyLiterals = SearchValues.Create(branchesByKey.Select(k => k.Literal).ToArray(), StringComparison.OrdinalIgnoreCase);
+        }
     }
 
     /// <summary>The rules shipped with ComplianceWatch.</summary>
@@ -90,8 +115,77 @@ public sealed class ChallengeDetector
         return null;
     }
 
+    /// <summary>
+    /// Whether some branch of the any-status patterns finds, in <paramref name="body"/>, its key literal and every other
+    /// part it requires. Each occurrence of a key literal is visited (one vectorized search from the last one); a
+    /// branch found wanting is not checked again, so a body costs at most one search per branch beyond the scan.
+    /// </summary>
+    private bool AnyBranchCanMatch(string body)
+    {
+        var text = body.AsSpan();
+        var wanting = new bool[anyBodyBranches.Count];
+        var offset = 0;
+        while (offset < text.Length)
+        {
+            var found = text[offset..].IndexOfAny(anyBodyLiterals!);
+            if (found < 0)
+            {
+                return false;
+            }
+
+            var at = text[(offset + found)..];
+            foreach (var (literal, branches) in branchesByKey)
+            {
+                if (!at.StartsWith(literal, StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                foreach (var index in branches)
+                {
+                    if (wanting[index])
+                    {
+                        continue;
+                    }
+
+                    if (anyBodyBranches[index].AllOf.All(part => ContainsAny(body, part)))
+                    {
+                        return true;
+                    }
+
+                    wanting[index] = true;
+                }
+            }
+
+            offset += found + 1;
+        }
+
+        return false;
+
+        static bool ContainsAny(string body, IReadOnlyList<string> part)
+        {
+            foreach (var literal in part)
+            {
+                if (body.Contains(literal, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Whether the prefilter is on: every any-status body pattern names literals (tests).</summary>
+    internal bool ScansLiteralsFirst => anyBodyLiterals is not null;
+
     private bool AnyBodyMatches(string body)
     {
+        if (anyBodyLiterals is not null && !AnyBranchCanMatch(body))
+        {
+            return false; // no branch of any pattern finds every text it needs
+        }
+
         try
         {
             return anyBody?.IsMatch(body) ?? false;

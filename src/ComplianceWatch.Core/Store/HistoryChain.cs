@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace ComplianceWatch.Core.Store;
@@ -12,10 +13,60 @@ public static class HistoryChain
         return linked with { EntryHash = ComputeHash(linked) };
     }
 
+    /// <summary>
+    /// SHA-256 of the entry's canonical JSON (UTF-8, <see cref="JsonDefaults.Options"/>, <see cref="HistoryEntry.EntryHash"/>
+    /// empty). The serializer writes straight into the hash: an entry that carries a page's text costs no copy of its
+    /// JSON on the heap.
+    /// </summary>
     public static string ComputeHash(HistoryEntry entry)
     {
-        var canonical = JsonSerializer.Serialize(entry with { EntryHash = "" }, JsonDefaults.Options);
-        return Hashing.Sha256(canonical);
+        ArgumentNullException.ThrowIfNull(entry);
+        using var hashing = new HashingStream();
+        JsonSerializer.Serialize(hashing, entry with { EntryHash = "" }, JsonDefaults.Options);
+        return hashing.HexDigest();
+    }
+
+    /// <summary>A write-only stream that hashes what is written to it (SHA-256).</summary>
+    private sealed class HashingStream : Stream
+    {
+        private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        public string HexDigest()
+        {
+            Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+            hash.GetHashAndReset(digest);
+            return Convert.ToHexStringLower(digest);
+        }
+
+        public override void Write(ReadOnlySpan<byte> buffer) => hash.AppendData(buffer);
+
+        public override void Write(byte[] buffer, int offset, int count) => hash.AppendData(buffer, offset, count);
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                hash.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 
     /// <summary>

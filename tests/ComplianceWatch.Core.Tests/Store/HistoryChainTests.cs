@@ -72,6 +72,18 @@ public class HistoryChainTests
         }
 
         [Fact]
+        public void ComputeHash_IsTheSha256OfTheEntrysCanonicalJsonText()
+        {
+            // the definition stored chains were sealed with: hashes written by earlier versions must still verify
+            var content = string.Join('\n', Enumerable.Range(0, 3_000).Select(i => $"Line {i} <b>&amp;</b> \"quoted\" caf\u00E9 \u4E2D\u6587 \U0001F600 \u2028 \u0007"));
+            var entry = Entry(7, content: content) with { PreviousEntryHash = "abc", EntryHash = "" };
+
+            var expected = Hashing.Sha256(System.Text.Json.JsonSerializer.Serialize(entry, JsonDefaults.Options));
+
+            Assert.Equal(expected, HistoryChain.ComputeHash(entry));
+        }
+
+        [Fact]
         public void Seal_HashCoversTheContent()
         {
             Assert.NotEqual(HistoryChain.Seal(Entry(1, content: "x"), null).EntryHash, HistoryChain.Seal(Entry(1, content: "y"), null).EntryHash);
