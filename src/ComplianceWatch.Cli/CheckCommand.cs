@@ -24,7 +24,7 @@ internal static class CheckCommand
         {
             // Start-up overlaps: the services (and the runner they compose) are built beside the catalog's parsing.
             // Errors keep their order: a bad catalog is reported before a bad setting or channels file.
-            var selecting = SelectAsync(parse, cancellationToken);
+            var selecting = SelectAsync(parse, environment, cancellationToken);
             var starting = Task.Run(() => StartServicesAsync(parse, environment, selecting), CancellationToken.None);
             SourceCatalog catalog;
             IReadOnlyList<SourceDefinition> sources;
@@ -45,9 +45,9 @@ internal static class CheckCommand
         return command;
     }
 
-    private static async Task<(SourceCatalog Catalog, IReadOnlyList<SourceDefinition> Sources)> SelectAsync(ParseResult parse, CancellationToken cancellationToken)
+    private static async Task<(SourceCatalog Catalog, IReadOnlyList<SourceDefinition> Sources)> SelectAsync(ParseResult parse, CliEnvironment environment, CancellationToken cancellationToken)
     {
-        var catalog = await CliApp.LoadCatalogAsync(parse, cancellationToken);
+        var catalog = await CliApp.LoadCatalogAsync(parse, environment, cancellationToken);
         return (catalog, SourceSelection.Select(catalog, parse.GetValue(SourceOption), parse.GetValue(KindOption)));
     }
 

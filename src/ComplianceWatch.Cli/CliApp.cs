@@ -247,8 +247,8 @@ public static class CliApp
         }
     }
 
-    internal static Task<SourceCatalog> LoadCatalogAsync(ParseResult parse, CancellationToken cancellationToken) =>
-        CatalogLoader.LoadFileAsync(parse.GetValue(CatalogOption)!, cancellationToken);
+    internal static Task<SourceCatalog> LoadCatalogAsync(ParseResult parse, CliEnvironment environment, CancellationToken cancellationToken) =>
+        CatalogLoader.LoadFileAsync(parse.GetValue(CatalogOption)!, environment.CatalogCache, cancellationToken);
 
     /// <summary>Parses a date or date-time; a bare date means midnight UTC.</summary>
     internal static DateTimeOffset? ParseDate(string? text, string option)

@@ -59,7 +59,7 @@ internal static class ServeCommand
             }
 
             var catalogPath = parse.GetValue(CliApp.CatalogOption)!;
-            await CatalogLoader.LoadFileAsync(catalogPath, cancellationToken); // a catalog that does not validate stops here (exit 2)
+            await CatalogLoader.LoadFileAsync(catalogPath, environment.CatalogCache, cancellationToken); // a catalog that does not validate stops here (exit 2)
             var stateDirectory = parse.GetValue(CliApp.StateOption)!;
             await using var services = CliApp.BuildServices(parse, environment, extra => AddServices(extra, catalogPath, stateDirectory), Defaults);
 
