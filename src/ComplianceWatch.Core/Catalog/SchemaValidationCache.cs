@@ -1,6 +1,6 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
-using Json.Schema;
 
 namespace ComplianceWatch.Core.Catalog;
 
@@ -15,9 +15,12 @@ namespace ComplianceWatch.Core.Catalog;
 /// </summary>
 public sealed class SchemaValidationCache(string directory)
 {
+    private const string SchemaLibrary = "JsonSchema.Net";
+
+    // The build: Core's own module id (any change to Core, the schema it embeds included), the schema library's
+    // identity and file version, and the schema's text. The library is named, not loaded: loading it runs its start-up.
     private static readonly Lazy<byte[]> Build = new(() => SHA256.HashData(Encoding.UTF8.GetBytes(
-        $"compliancewatch catalog schema cache 1\n{typeof(CatalogLoader).Assembly.ManifestModule.ModuleVersionId}\n" +
-        $"{typeof(JsonSchema).Assembly.ManifestModule.ModuleVersionId}\n{CatalogLoader.SchemaText}")));
+        $"compliancewatch catalog schema cache 1\n{typeof(CatalogLoader).Assembly.ManifestModule.ModuleVersionId}\n{LibraryVersion()}\n{CatalogLoader.SchemaText}")));
 
     public string Directory { get; } = directory;
 
@@ -66,6 +69,13 @@ public sealed class SchemaValidationCache(string directory)
         {
             // no cache: the next load validates again
         }
+    }
+
+    private static string LibraryVersion()
+    {
+        var reference = typeof(CatalogLoader).Assembly.GetReferencedAssemblies().FirstOrDefault(a => a.Name == SchemaLibrary)?.FullName ?? "";
+        var file = Path.Combine(AppContext.BaseDirectory, SchemaLibrary + ".dll");
+        return File.Exists(file) ? $"{reference} {FileVersionInfo.GetVersionInfo(file).ProductVersion}" : reference;
     }
 
     private string EntryPath(string catalogText)
