@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -18,7 +17,7 @@ public sealed class SchemaValidationCache(string directory)
     private const string SchemaLibrary = "JsonSchema.Net";
 
     // The build: Core's own module id (any change to Core, the schema it embeds included), the schema library's
-    // identity and file version, and the schema's text. The library is named, not loaded: loading it runs its start-up.
+    // identity and bytes, and the schema's text. The library is named, not loaded: loading it runs its start-up.
     private static readonly Lazy<byte[]> Build = new(() => SHA256.HashData(Encoding.UTF8.GetBytes(
         $"compliancewatch catalog schema cache 1\n{typeof(CatalogLoader).Assembly.ManifestModule.ModuleVersionId}\n{LibraryVersion()}\n{CatalogLoader.SchemaText}")));
 
@@ -71,11 +70,19 @@ public sealed class SchemaValidationCache(string directory)
         }
     }
 
+    /// <summary>The schema library's identity and, when it is a file beside the tool, the SHA-256 of that file (reading its version resource would cost more).</summary>
     private static string LibraryVersion()
     {
         var reference = typeof(CatalogLoader).Assembly.GetReferencedAssemblies().FirstOrDefault(a => a.Name == SchemaLibrary)?.FullName ?? "";
         var file = Path.Combine(AppContext.BaseDirectory, SchemaLibrary + ".dll");
-        return File.Exists(file) ? $"{reference} {FileVersionInfo.GetVersionInfo(file).ProductVersion}" : reference;
+        try
+        {
+            return $"{reference} {Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file)))}";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return reference; // e.g. a single-file build: Core's module id then stands for the build
+        }
     }
 
     private string EntryPath(string catalogText)
