@@ -58,14 +58,14 @@ internal static class CheckCommand
         try
         {
             var runner = services.GetRequiredService<CheckRunner>();
-            if (await SelectsSourcesAsync(selecting))
-            {
-                _ = runner.SupportedKinds; // the checkers, their HTTP clients and probes
-            }
-
             if (parse.GetValue(CliApp.JsonOption))
             {
                 _ = JsonSerializer.Serialize(new CheckReport([]), JsonDefaults.Indented); // the report's serializer, prepared
+            }
+
+            if (await SelectsSourcesAsync(selecting))
+            {
+                _ = runner.SupportedKinds; // the checkers, their HTTP clients and probes
             }
 
             return services;
