@@ -24,13 +24,13 @@ internal static class CheckCommand
         {
             // Start-up overlaps: the services (and the runner they compose) are built beside the catalog's parsing.
             // Errors keep their order: a bad catalog is reported before a bad setting or channels file.
-            var starting = Task.Run(() => StartServicesAsync(parse, environment), CancellationToken.None);
+            var selecting = SelectAsync(parse, environment, cancellationToken);
+            var starting = Task.Run(() => StartServicesAsync(parse, environment, selecting), CancellationToken.None);
             SourceCatalog catalog;
             IReadOnlyList<SourceDefinition> sources;
             try
             {
-                catalog = await CliApp.LoadCatalogAsync(parse, cancellationToken);
-                sources = SourceSelection.Select(catalog, parse.GetValue(SourceOption), parse.GetValue(KindOption));
+                (catalog, sources) = await selecting;
             }
             catch
             {
@@ -45,15 +45,27 @@ internal static class CheckCommand
         return command;
     }
 
-    private static async Task<ServiceProvider> StartServicesAsync(ParseResult parse, CliEnvironment environment)
+    private static async Task<(SourceCatalog Catalog, IReadOnlyList<SourceDefinition> Sources)> SelectAsync(ParseResult parse, CliEnvironment environment, CancellationToken cancellationToken)
+    {
+        var catalog = await CliApp.LoadCatalogAsync(parse, environment, cancellationToken);
+        return (catalog, SourceSelection.Select(catalog, parse.GetValue(SourceOption), parse.GetValue(KindOption)));
+    }
+
+    /// <param name="selecting">The catalog being read: when it selects sources, the checkers are built here too (a run without sources never builds them).</param>
+    private static async Task<ServiceProvider> StartServicesAsync(ParseResult parse, CliEnvironment environment, Task<(SourceCatalog Catalog, IReadOnlyList<SourceDefinition> Sources)> selecting)
     {
         var services = CliApp.BuildServices(parse, environment);
         try
         {
-            _ = services.GetRequiredService<CheckRunner>();
+            var runner = services.GetRequiredService<CheckRunner>();
             if (parse.GetValue(CliApp.JsonOption))
             {
                 _ = JsonSerializer.Serialize(new CheckReport([]), JsonDefaults.Indented); // the report's serializer, prepared
+            }
+
+            if (await SelectsSourcesAsync(selecting))
+            {
+                _ = runner.SupportedKinds; // the checkers, their HTTP clients and probes
             }
 
             return services;
@@ -62,6 +74,18 @@ internal static class CheckCommand
         {
             await services.DisposeAsync();
             throw;
+        }
+    }
+
+    private static async Task<bool> SelectsSourcesAsync(Task<(SourceCatalog Catalog, IReadOnlyList<SourceDefinition> Sources)> selecting)
+    {
+        try
+        {
+            return (await selecting).Sources.Count > 0;
+        }
+        catch (Exception)
+        {
+            return false; // the catalog's error is reported by the command, which disposes these services
         }
     }
 

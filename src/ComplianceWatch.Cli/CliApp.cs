@@ -149,6 +149,18 @@ public static class CliApp
     /// <remarks><paramref name="extra"/> adds a command's own services; <paramref name="defaults"/> are settings the environment may override.</remarks>
     internal static ServiceProvider BuildServices(ParseResult parse, CliEnvironment environment, Action<IServiceCollection>? extra = null, IReadOnlyDictionary<string, string?>? defaults = null)
     {
+        // No ValidateOnBuild/ValidateScopes here: walking every registration's constructor costs a sixth of the tool's
+        // start (docs/benchmark.md). ServiceRegistrationTests build each command's services with both, so a
+        // misregistration still fails a test; a bad setting or channels file still stops the tool here, naming it.
+        var provider = ConfigureServices(parse, environment, extra, defaults).BuildServiceProvider();
+        _ = provider.GetRequiredService<IOptions<ComplianceWatchOptions>>().Value; // a bad setting stops here, naming it
+        NotificationSetup.Validate(provider);
+        return provider;
+    }
+
+    /// <summary>The registrations of <see cref="BuildServices"/> (the tests build them with validation on).</summary>
+    internal static ServiceCollection ConfigureServices(ParseResult parse, CliEnvironment environment, Action<IServiceCollection>? extra = null, IReadOnlyDictionary<string, string?>? defaults = null)
+    {
         var overrides = new Dictionary<string, string?>(environment.Settings);
         if (parse.GetValue(AllowPrivateOption))
         {
@@ -172,11 +184,7 @@ public static class CliApp
         AddPublishing(services, parse, configuration);
         NotificationSetup.Register(services, parse, configuration, parse.GetValue(StateOption)!);
         extra?.Invoke(services);
-
-        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
-        _ = provider.GetRequiredService<IOptions<ComplianceWatchOptions>>().Value; // a bad setting stops here, naming it
-        NotificationSetup.Validate(provider);
-        return provider;
+        return services;
     }
 
     /// <summary>
@@ -239,8 +247,8 @@ public static class CliApp
         }
     }
 
-    internal static Task<SourceCatalog> LoadCatalogAsync(ParseResult parse, CancellationToken cancellationToken) =>
-        CatalogLoader.LoadFileAsync(parse.GetValue(CatalogOption)!, cancellationToken);
+    internal static Task<SourceCatalog> LoadCatalogAsync(ParseResult parse, CliEnvironment environment, CancellationToken cancellationToken) =>
+        CatalogLoader.LoadFileAsync(parse.GetValue(CatalogOption)!, environment.CatalogCache, cancellationToken);
 
     /// <summary>Parses a date or date-time; a bare date means midnight UTC.</summary>
     internal static DateTimeOffset? ParseDate(string? text, string option)

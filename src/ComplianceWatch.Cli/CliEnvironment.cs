@@ -1,3 +1,4 @@
+using ComplianceWatch.Core.Catalog;
 using Spectre.Console;
 
 namespace ComplianceWatch.Cli;
@@ -8,6 +9,9 @@ public sealed class CliEnvironment(TextWriter stdout, TextWriter stderr, IReadOn
     public TextWriter Out { get; } = stdout;
     public TextWriter Error { get; } = stderr;
     public IReadOnlyDictionary<string, string?> Settings { get; } = settings ?? new Dictionary<string, string?>();
+
+    /// <summary>Catalogs that passed the schema before (the installed tool: the user's cache); null validates every catalog in full.</summary>
+    public SchemaValidationCache? CatalogCache { get; init; }
 
     /// <summary>True when progress can be drawn (stderr is a terminal).</summary>
     public bool Interactive { get; } = interactive ?? (!Console.IsErrorRedirected && !Console.IsOutputRedirected);

@@ -161,7 +161,7 @@ internal static class DemoCommand
         var inner = new CliEnvironment(stdout, stderr, settings, interactive: false);
         // loopback is allowed for this run only: the demo's catalog and channels name nothing but the demo's own servers
         var parse = CliApp.CreateRootCommand(inner).Parse(["check", "--catalog", catalog, "--state", state, "--config", channels, "--allow-private-network", "--json"]);
-        var sourceCatalog = await CliApp.LoadCatalogAsync(parse, cancellationToken);
+        var sourceCatalog = await CliApp.LoadCatalogAsync(parse, inner, cancellationToken);
         await using var services = CliApp.BuildServices(parse, inner);
         var report = await CheckCommand.RunAsync(services, sourceCatalog, SourceSelection.Select(sourceCatalog, null, null), parse, inner, cancellationToken);
         var warnings = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -25,6 +25,19 @@ internal static class ServeCommand
 {
     public const int DefaultPort = 7071;
 
+    /// <summary>Settings of <c>serve</c> that the environment may override.</summary>
+    internal static readonly IReadOnlyDictionary<string, string?> Defaults = new Dictionary<string, string?> { [$"{FanOutOptions.SectionName}:MaxSourcesPerRequest"] = "10000" };
+
+    /// <summary>The services <c>serve</c> adds to those of every command: the API over the catalog file and the store.</summary>
+    internal static void AddServices(IServiceCollection services, string catalogPath, string stateDirectory)
+    {
+        services.AddSingleton<ICatalogProvider>(new FileCatalogProvider(catalogPath));
+        services.AddSingleton<ICheckJobSender, NoQueue>();
+        services.AddEmbeddedAuditRunStore(stateDirectory); // used only by an audit fanned out, which serve never does
+        services.AddComplianceWatchFanOut();
+        services.AddComplianceWatchApi();
+    }
+
     public static Command Create(CliEnvironment environment)
     {
         var port = new Option<int>("--port") { Description = $"TCP port (default {DefaultPort}; 0 picks a free one and prints it)", DefaultValueFactory = _ => DefaultPort };
@@ -46,16 +59,9 @@ internal static class ServeCommand
             }
 
             var catalogPath = parse.GetValue(CliApp.CatalogOption)!;
-            await CatalogLoader.LoadFileAsync(catalogPath, cancellationToken); // a catalog that does not validate stops here (exit 2)
+            await CatalogLoader.LoadFileAsync(catalogPath, environment.CatalogCache, cancellationToken); // a catalog that does not validate stops here (exit 2)
             var stateDirectory = parse.GetValue(CliApp.StateOption)!;
-            await using var services = CliApp.BuildServices(parse, environment, extra =>
-            {
-                extra.AddSingleton<ICatalogProvider>(new FileCatalogProvider(catalogPath));
-                extra.AddSingleton<ICheckJobSender, NoQueue>();
-                extra.AddEmbeddedAuditRunStore(stateDirectory); // used only by an audit fanned out, which serve never does
-                extra.AddComplianceWatchFanOut();
-                extra.AddComplianceWatchApi();
-            }, new Dictionary<string, string?> { [$"{FanOutOptions.SectionName}:MaxSourcesPerRequest"] = "10000" });
+            await using var services = CliApp.BuildServices(parse, environment, extra => AddServices(extra, catalogPath, stateDirectory), Defaults);
 
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();

@@ -21,7 +21,7 @@ internal static class SourcesCommand
         var validate = new Command("validate", "Validate the catalog without fetching anything");
         validate.SetAction(async (parse, cancellationToken) =>
         {
-            var catalog = await CliApp.LoadCatalogAsync(parse, cancellationToken);
+            var catalog = await CliApp.LoadCatalogAsync(parse, environment, cancellationToken);
             if (parse.GetValue(CliApp.JsonOption))
             {
                 await environment.Out.WriteLineAsync(JsonSerializer.Serialize(new { valid = true, file = catalog.File, sources = catalog.Sources.Count }, JsonDefaults.Indented));
@@ -38,7 +38,7 @@ internal static class SourcesCommand
         var list = new Command("list", "List the sources with their health");
         list.SetAction(async (parse, cancellationToken) =>
         {
-            var catalog = await CliApp.LoadCatalogAsync(parse, cancellationToken);
+            var catalog = await CliApp.LoadCatalogAsync(parse, environment, cancellationToken);
             await using var services = CliApp.BuildServices(parse, environment);
             var states = (await CliApp.Store(services).ListAsync(cancellationToken)).ToDictionary(s => s.SourceId, StringComparer.Ordinal);
             var rows = catalog.Sources.Select(s =>
@@ -81,7 +81,7 @@ internal static class SourcesCommand
         test.Arguments.Add(idArgument);
         test.SetAction(async (parse, cancellationToken) =>
         {
-            var catalog = await CliApp.LoadCatalogAsync(parse, cancellationToken);
+            var catalog = await CliApp.LoadCatalogAsync(parse, environment, cancellationToken);
             var source = SourceSelection.Select(catalog, [parse.GetValue(idArgument)!], null)[0];
             if (source is ReachabilitySource reach)
             {

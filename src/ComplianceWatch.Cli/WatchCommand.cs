@@ -21,7 +21,7 @@ internal static class WatchCommand
         command.Options.Add(TableOption);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var catalog = await CliApp.LoadCatalogAsync(parse, cancellationToken);
+            var catalog = await CliApp.LoadCatalogAsync(parse, environment, cancellationToken);
             var sources = SourceSelection.Select(catalog, parse.GetValue(CheckCommand.SourceOption), parse.GetValue(CheckCommand.KindOption));
             await using var services = CliApp.BuildServices(parse, environment);
             var time = TimeProvider.System;

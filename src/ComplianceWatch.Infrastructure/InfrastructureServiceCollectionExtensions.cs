@@ -61,7 +61,12 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<ISourceChecker, TermsChecker>();
         services.AddSingleton<ISourceChecker, ReachabilityChecker>();
         services.AddComplianceWatchRegulatory();
-        services.AddSingleton<CheckRunner>();
+        // the checkers (their HTTP clients, resilience pipelines, probes) and logging are built by the first check, not at start
+        services.AddSingleton(sp => new CheckRunner(
+            () => sp.GetServices<ISourceChecker>(),
+            sp.GetRequiredService<IOptions<ComplianceWatchOptions>>(),
+            () => sp.GetRequiredService<ILogger<CheckRunner>>(),
+            () => sp.GetServices<IRunResource>()));
         services.AddSingleton<SourceHealthRecorder>();
         return services;
     }

@@ -31,6 +31,9 @@ public static class CliRunner
         return new CliResult(code, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>Where the tool started by these tests keeps its cache (<c>XDG_CACHE_HOME</c>, unless a test names another).</summary>
+    public static readonly string TestCache = Path.Combine(Path.GetTempPath(), "cw-tests", "xdg-cache");
+
     /// <summary>Starts the built tool (compliancewatch.dll beside the tests) as a child process.</summary>
     public static Process Start(string workingDirectory, params string[] args) => Start(null, workingDirectory, args);
 
@@ -48,6 +51,7 @@ public static class CliRunner
         info.Environment["ComplianceWatch__RetryDelay"] = "00:00:00.010";
         info.Environment["ComplianceWatch__MaxRetries"] = "1";
         info.Environment["NO_COLOR"] = "1";
+        info.Environment["XDG_CACHE_HOME"] = TestCache; // the tool's catalog cache, kept out of the user's home
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[name] = value;

@@ -20,7 +20,10 @@ public static class CatalogLoader
 
     public static string SchemaText => EmbeddedData.ReadText("catalog.schema.json", "catalog schema");
 
-    public static async Task<SourceCatalog> LoadFileAsync(string path, CancellationToken cancellationToken = default)
+    public static Task<SourceCatalog> LoadFileAsync(string path, CancellationToken cancellationToken = default) => LoadFileAsync(path, null, cancellationToken);
+
+    /// <param name="cache">Catalogs that passed the schema before (the tool's user cache); null validates every time.</param>
+    public static async Task<SourceCatalog> LoadFileAsync(string path, SchemaValidationCache? cache, CancellationToken cancellationToken = default)
     {
         string text;
         try
@@ -32,10 +35,11 @@ public static class CatalogLoader
             throw new CatalogException(path, $"cannot read the catalog: {ex.Message}");
         }
 
-        return Parse(text, path);
+        return Parse(text, path, cache);
     }
 
-    public static SourceCatalog Parse(string text, string file)
+    /// <param name="cache">Catalogs that passed the schema before: a catalog found there is not evaluated against it again.</param>
+    public static SourceCatalog Parse(string text, string file, SchemaValidationCache? cache = null)
     {
         JsonNode? node;
         try
@@ -53,10 +57,15 @@ public static class CatalogLoader
         }
 
         var errors = new List<CatalogError>();
-        ValidateAgainstSchema(root, file, errors);
-        if (errors.Count > 0)
+        if (cache is null || !cache.Contains(text))
         {
-            throw new CatalogException(errors);
+            ValidateAgainstSchema(root, file, errors);
+            if (errors.Count > 0)
+            {
+                throw new CatalogException(errors);
+            }
+
+            cache?.Add(text);
         }
 
         var catalog = Bind(root, file);

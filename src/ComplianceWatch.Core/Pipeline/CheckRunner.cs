@@ -11,13 +11,34 @@ namespace ComplianceWatch.Core.Pipeline;
 /// Runs the checks of many sources concurrently (bounded overall and per host) and collects one report. A source that
 /// fails never stops the others; an unexpected exception in one check is reported as that source's error.
 /// </summary>
-public sealed partial class CheckRunner(IEnumerable<ISourceChecker> checkers, IOptions<ComplianceWatchOptions> options, ILogger<CheckRunner> logger, IEnumerable<IRunResource>? runResources = null)
+public sealed partial class CheckRunner
 {
-    private readonly IRunResource[] resources = runResources?.ToArray() ?? [];
+    private readonly IOptions<ComplianceWatchOptions> options;
+    private readonly Lazy<ILogger> logger;
+    private readonly Lazy<IRunResource[]> resources;
+    private readonly Lazy<Dictionary<string, ISourceChecker>> byKind;
 
-    private readonly Dictionary<string, ISourceChecker> byKind = checkers.ToDictionary(c => c.Kind, StringComparer.Ordinal);
+    public CheckRunner(IEnumerable<ISourceChecker> checkers, IOptions<ComplianceWatchOptions> options, ILogger<CheckRunner> logger, IEnumerable<IRunResource>? runResources = null)
+        : this(() => checkers, options, () => logger, () => runResources ?? [])
+    {
+    }
 
-    public IReadOnlyCollection<string> SupportedKinds => byKind.Keys;
+    /// <summary>
+    /// A runner whose checkers, logger and run resources are obtained on first use: a run without sources never builds
+    /// them (nor the HTTP clients, resilience pipelines, probes and logging they hold).
+    /// </summary>
+    public CheckRunner(Func<IEnumerable<ISourceChecker>> checkers, IOptions<ComplianceWatchOptions> options, Func<ILogger> logger, Func<IEnumerable<IRunResource>> runResources)
+    {
+        ArgumentNullException.ThrowIfNull(checkers);
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(runResources);
+        this.options = options;
+        this.logger = new Lazy<ILogger>(logger);
+        resources = new Lazy<IRunResource[]>(() => runResources().ToArray());
+        byKind = new Lazy<Dictionary<string, ISourceChecker>>(() => checkers().ToDictionary(c => c.Kind, StringComparer.Ordinal));
+    }
+
+    public IReadOnlyCollection<string> SupportedKinds => byKind.Value.Keys;
 
     public async Task<CheckReport> RunAsync(
         SourceCatalog catalog,
@@ -27,10 +48,15 @@ public sealed partial class CheckRunner(IEnumerable<ISourceChecker> checkers, IO
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(sources);
+        if (sources.Count > 0)
+        {
+            _ = byKind.Value; // a checker that cannot be built fails the run here, not each source's check
+        }
+
         var results = new SourceCheckResult[sources.Count];
         var perHost = new ConcurrentDictionary<string, SemaphoreSlim>(StringComparer.OrdinalIgnoreCase);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxConcurrency, CancellationToken = cancellationToken };
-        var entered = resources.Select(r => r.EnterRun()).ToArray(); // e.g. one browser per run, released when the run ends
+        var entered = sources.Count == 0 ? [] : resources.Value.Select(r => r.EnterRun()).ToArray(); // e.g. one browser per run, released when the run ends
         try
         {
             await Parallel.ForEachAsync(Enumerable.Range(0, sources.Count), parallel, async (index, ct) =>
@@ -69,7 +95,7 @@ public sealed partial class CheckRunner(IEnumerable<ISourceChecker> checkers, IO
     private async Task<SourceCheckResult> CheckOneAsync(SourceDefinition source, CatalogSettings settings, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        if (!byKind.TryGetValue(source.Kind, out var checker))
+        if (!byKind.Value.TryGetValue(source.Kind, out var checker))
         {
             var error = new CheckError(source.Id, ErrorCategories.Unsupported, $"checks of kind '{source.Kind}' are not available in this version");
             return new SourceCheckResult(source.Id, source.Kind, CheckOutcome.Failed, [], error, Stopwatch.GetElapsedTime(started), false);
@@ -80,14 +106,14 @@ public sealed partial class CheckRunner(IEnumerable<ISourceChecker> checkers, IO
             var result = await checker.CheckAsync(source, settings, cancellationToken);
             if (result.Error is { } e)
             {
-                LogCheckFailed(logger, source.Id, e.Category, e.Message);
+                LogCheckFailed(logger.Value, source.Id, e.Category, e.Message);
             }
 
             return result;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            LogCheckCrashed(logger, ex, source.Id);
+            LogCheckCrashed(logger.Value, ex, source.Id);
             var error = new CheckError(source.Id, ErrorCategories.Internal, $"the check failed unexpectedly: {ex.GetType().Name}: {ex.Message}");
             return new SourceCheckResult(source.Id, source.Kind, CheckOutcome.Failed, [], error, Stopwatch.GetElapsedTime(started), false);
         }
