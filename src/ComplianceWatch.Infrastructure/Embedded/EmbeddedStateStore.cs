@@ -392,15 +392,7 @@ public sealed class EmbeddedStateStore : IStateStore
             Version = Version,
         };
 
-        public SnapshotHead Head() => new()
-        {
-            ContentHash = ContentHash,
-            RulesHash = RulesHash,
-            Url = Url,
-            ETag = ETag,
-            LastModified = LastModified,
-            Version = Version,
-        };
+        public SnapshotHead Head() => SnapshotHead.Of(With(Content ?? ""));
     }
 
     private sealed record StoredState
