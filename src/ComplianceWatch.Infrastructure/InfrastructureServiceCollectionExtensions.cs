@@ -77,6 +77,8 @@ public static class InfrastructureServiceCollectionExtensions
         // render requests go to the browser when one is registered (AddComplianceWatchBrowser), every other one to HTTP
         services.AddTransient<IContentFetcher>(sp => new RenderingContentFetcher(sp.GetRequiredService<HttpContentFetcher>(), sp.GetService<IPageRenderer>()));
         services.AddHttpClient<HttpContentFetcher>(HttpContentFetcher.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            // no logging scope and start/end messages per request (a check makes thousands; its results are logged by CheckRunner)
+            .RemoveAllLoggers()
             .ConfigurePrimaryHttpMessageHandler(sp =>
             {
                 var options = sp.GetRequiredService<IOptionsMonitor<ComplianceWatchOptions>>();
