@@ -133,8 +133,8 @@ public sealed partial class TableStateStore : IStateStore
         return new SourceHead
         {
             SourceId = sourceId,
-            Snapshot = state.GetString("Snapshot") is { Length: > 0 } snapshot ? SnapshotHead.Of(Deserialize<Snapshot>(snapshot, state)) : null,
-            Health = state.GetString("Health") is { Length: > 0 } health ? Deserialize<SourceHealth>(health, state) : SourceHealth.Healthy,
+            Snapshot = SnapshotMetadata(state) is { } snapshot ? SnapshotHead.Of(snapshot) : null,
+            Health = Health(state),
         };
     }
 
@@ -490,7 +490,7 @@ public sealed partial class TableStateStore : IStateStore
 
     private async Task<SourceState> ToStateAsync(TableEntity state, IEnumerable<TableEntity> outbox, CancellationToken cancellationToken)
     {
-        var snapshot = state.GetString("Snapshot") is { Length: > 0 } snapshotJson ? Deserialize<Snapshot>(snapshotJson, state) : null;
+        var snapshot = SnapshotMetadata(state);
         if (snapshot is not null)
         {
             var content = await ReadBlobAsync(state, "C", cancellationToken);
@@ -507,13 +507,20 @@ public sealed partial class TableStateStore : IStateStore
         {
             SourceId = state.GetString("SourceId") ?? throw new InvalidDataException($"Table entity ({state.PartitionKey}, state) names no source."),
             Snapshot = snapshot,
-            Health = state.GetString("Health") is { Length: > 0 } health ? Deserialize<SourceHealth>(health, state) : SourceHealth.Healthy,
+            Health = Health(state),
             EntryCount = state.GetInt64("EntryCount") ?? 0,
             ChainHead = state.GetString("ChainHead"),
             PendingEvents = pending,
             ConcurrencyToken = state.ETag.ToString(),
         };
     }
+
+    /// <summary>The state row's snapshot without its text (stored apart, in the <c>C</c> properties), or null.</summary>
+    private static Snapshot? SnapshotMetadata(TableEntity state) =>
+        state.GetString("Snapshot") is { Length: > 0 } json ? Deserialize<Snapshot>(json, state) : null;
+
+    private static SourceHealth Health(TableEntity state) =>
+        state.GetString("Health") is { Length: > 0 } json ? Deserialize<SourceHealth>(json, state) : SourceHealth.Healthy;
 
     private async Task<HistoryEntry> ReadEntryAsync(TableEntity row, bool includeContent, CancellationToken cancellationToken)
     {
